@@ -1,0 +1,144 @@
+// The core shapes of hardtop (see ../shared/DESIGN.md and REPORT.md).
+// Pure data: nothing here touches the machine.
+
+import type { Host } from '../host/host';
+
+export const AREAS = ['updates', 'reboot', 'ssh', 'fail2ban', 'rkhunter', 'tls', 'web'] as const;
+export type Area = (typeof AREAS)[number];
+
+export const STATUSES = ['pass', 'warn', 'fail', 'info', 'error', 'skip'] as const;
+export type Status = (typeof STATUSES)[number];
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Where a finding comes from. Paths are as the host sees them, never prefixed with --root. */
+export interface Evidence {
+  file?: string;
+  line?: number;
+  text?: string;
+  command?: string;
+}
+
+/** One object (vhost, certificate, account, jail …) inside a check that looks at many. */
+export interface Item {
+  subject: string;
+  status: Status;
+  summary: string;
+  evidence: Evidence[];
+}
+
+export interface Finding {
+  id: string;
+  area: Area;
+  title: string;
+  status: Status;
+  severity: Severity;
+  summary: string;
+  evidence: Evidence[];
+  fixes: string[];
+  items?: Item[];
+  durationMs?: number;
+}
+
+export interface RunContext {
+  /** The clock, injected so that checks about time are testable. */
+  now: Date;
+  /** false under --no-network: no IP socket may be opened, loopback included. */
+  network: boolean;
+  /** Aborted when the scheduler gives up on the run (timeout, shutdown). */
+  signal: AbortSignal;
+}
+
+/**
+ * A check produces exactly one Finding for its id (REPORT.md: one entry per id).
+ * run() must not throw for bad input; the scheduler still guards against it.
+ */
+export interface Check {
+  id: string;
+  area: Area;
+  title: string;
+  severity: Severity;
+  run(host: Host, ctx: RunContext): Promise<Finding>;
+  /** Host paths whose change should re-run the check (live refresh). */
+  watch?: string[];
+  /** Seconds between re-runs when nothing is watched (or as a safety net). */
+  interval?: number;
+  /** Milliseconds before a run is abandoned and reported as an error. */
+  timeoutMs?: number;
+}
+
+export type Risk = 'safe' | 'disruptive' | 'lockout-risk';
+
+/** A whole-file replacement. `before` is what the plan saw (null: the file does not exist yet). */
+export interface FileEdit {
+  path: string;
+  before: string | null;
+  after: string;
+  /** Mode for a new file; an existing file keeps its own mode and owner. */
+  mode?: number;
+}
+
+/** A command as an argv array; never a shell string. argv[0] is a bare program name, resolved by the Host. */
+export interface Command {
+  argv: string[];
+  describe: string;
+  /** Run in the embedded terminal (the admin may need to see or answer it). */
+  interactive?: boolean;
+  timeoutMs?: number;
+}
+
+/**
+ * A validation runs the service's own checker on a staged copy of the config tree.
+ * `stage` lists host directories copied into the staging root (with the edits applied);
+ * the token `{stage}` in argv is replaced by the staging root's real path.
+ */
+export interface Validation extends Command {
+  stage: string[];
+}
+
+export interface Guard {
+  ok: boolean;
+  reason: string;
+}
+
+export interface Plan {
+  fixId: string;
+  title: string;
+  risk: Risk;
+  edits: FileEdit[];
+  validate: Validation[];
+  /** Run after the new files are in place (reload, restart, install). */
+  commands: Command[];
+  warnings: string[];
+  guard?: Guard;
+}
+
+export interface Fix {
+  id: string;
+  title: string;
+  area: Area;
+  risk: Risk;
+  /** Reads what it needs through the Host; never writes. */
+  plan(host: Host, ctx: RunContext): Promise<Plan>;
+  /** Check ids that should pass after the fix (re-run to verify). */
+  verifies?: string[];
+}
+
+export interface HostFacts {
+  hostname: string;
+  os: string;
+  kernel: string;
+  uptimeSeconds: number | null;
+  root: string;
+}
+
+export interface Report {
+  schema: 'hardtop.report/1';
+  tool: { name: 'hardtop'; version: string };
+  host: { hostname: string; os: string; kernel: string; root: string };
+  startedAt: string;
+  durationMs: number;
+  summary: Record<Status, number> & { score: number };
+  checks: Finding[];
+}

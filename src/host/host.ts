@@ -1,0 +1,129 @@
+// The Host port: the only door from hardtop to the machine.
+// Every path given to a Host method is a *host path* ("/etc/ssh/sshd_config"):
+// the implementation maps it under --root. Evidence keeps host paths.
+
+export interface Disposable {
+  dispose(): void;
+}
+
+export interface FileStat {
+  kind: 'file' | 'dir' | 'symlink' | 'fifo' | 'socket' | 'device' | 'other';
+  size: number;
+  mode: number; // permission bits only (0o7777)
+  uid: number;
+  gid: number;
+  mtimeMs: number;
+}
+
+/** Why a read did not give text. Each reason becomes a clear finding, never a throw. */
+export type ReadFailure =
+  | 'missing'
+  | 'denied'
+  | 'not-a-file' // a directory, FIFO, device or socket where a file was expected
+  | 'symlink' // refused: a symlink where the caller asked for none (untrusted trees)
+  | 'too-large'
+  | 'io';
+
+export type ReadResult =
+  | { ok: true; text: string; stat: FileStat }
+  | { ok: false; reason: ReadFailure; message: string };
+
+export interface ReadOptions {
+  /** Refuse files bigger than this (default 8 MiB). */
+  maxBytes?: number;
+  /**
+   * Untrusted tree (a home directory): refuse to follow any symlink at or below
+   * this host path, open with O_NOFOLLOW|O_NONBLOCK and check the type after open,
+   * so a planted link or FIFO cannot make root read something else or hang.
+   */
+  untrustedBelow?: string;
+}
+
+export interface ExecOptions {
+  timeoutMs?: number; // default 15 s; the whole process group is killed past it
+  maxOutputBytes?: number; // default 4 MiB per stream; past it the process is killed
+  input?: string;
+  /** Extra environment on top of the clean one (never inherited from the caller). */
+  env?: Record<string, string>;
+  cwd?: string; // a real path (e.g. a staging dir)
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  /** The resolved absolute program path that ran (or was looked for). */
+  program: string;
+  argv: string[];
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  truncated: boolean;
+  /** Set when the program could not be started at all (not found, untrusted path). */
+  spawnError?: string;
+}
+
+export interface WriteOptions {
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  /** Test seam: called between the steps of an atomic write (crash injection). */
+  onStep?: (step: AtomicWriteStep) => void | Promise<void>;
+}
+
+export type AtomicWriteStep = 'temp-created' | 'temp-written' | 'temp-synced' | 'owner-set' | 'renamed' | 'dir-synced';
+
+export interface Host {
+  /** The real directory that plays "/" (--root), absolute, no trailing slash except "/". */
+  readonly root: string;
+  /** Effective uid is 0: fixes allowed. Anyone else is read-only. */
+  readonly isRoot: boolean;
+  readonly user: string;
+  /** false under --no-network. */
+  readonly network: boolean;
+
+  /** Host path → real path on this machine (pure mapping, lexical, cannot escape the root). */
+  realPath(hostPath: string): string;
+
+  read(path: string, opts?: ReadOptions): Promise<ReadResult>;
+  /** Text of a file, or null when it does not exist. Other failures throw HostError. */
+  readText(path: string): Promise<string | null>;
+  readBytes(path: string): Promise<Buffer | null>;
+  stat(path: string): Promise<FileStat | null>; // follows symlinks (under the root)
+  lstat(path: string): Promise<FileStat | null>;
+  list(dir: string): Promise<string[] | null>; // sorted names, null when not a dir
+  /** Glob with * ? [...] in any component, as sshd Include and nginx include do; sorted. */
+  glob(pattern: string): Promise<string[]>;
+  watch(paths: string[], onChange: (path: string) => void): Disposable;
+
+  /** Run a program by bare name (resolved once from root-owned system dirs) with an argv array. */
+  exec(program: string, args: string[], opts?: ExecOptions): Promise<ExecResult>;
+  /** Absolute path of a trusted program, or null. */
+  which(program: string): Promise<string | null>;
+
+  writeAtomic(path: string, data: string | Buffer, opts?: WriteOptions): Promise<void>;
+  remove(path: string): Promise<void>;
+  /** Create (or verify) a private directory: owned by us, 0700, never widened. */
+  ensurePrivateDir(path: string): Promise<void>;
+  appendPrivate(path: string, line: string): Promise<void>;
+  /** A fresh private temp dir (real path) under the state dir; disposed recursively. */
+  makeTempDir(prefix: string): Promise<{ path: string; dispose(): Promise<void> }>;
+  /** Copy a host directory tree into a real destination directory (staging for validation). */
+  copyTreeTo(hostDir: string, realDest: string): Promise<void>;
+  writeReal(realPath: string, data: string | Buffer): Promise<void>;
+
+  env(name: string): string | undefined;
+  now(): Date;
+  facts(): Promise<{ hostname: string; os: string; kernel: string; uptimeSeconds: number | null }>;
+}
+
+export class HostError extends Error {
+  constructor(
+    message: string,
+    readonly path?: string,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'HostError';
+  }
+}
