@@ -86,6 +86,12 @@ export interface Command {
   /** Run in the embedded terminal (the admin may need to see or answer it). */
   interactive?: boolean;
   timeoutMs?: number;
+  /**
+   * A reload of the service whose files the plan edits: re-run after a
+   * rollback or an undo, so the service runs the restored config again.
+   * Never set on installs or other one-way commands.
+   */
+  reload?: boolean;
 }
 
 /**

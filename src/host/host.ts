@@ -100,6 +100,12 @@ export interface Host {
   exec(program: string, args: string[], opts?: ExecOptions): Promise<ExecResult>;
   /** Absolute path of a trusted program, or null. */
   which(program: string): Promise<string | null>;
+  /**
+   * What the embedded terminal needs to run a program interactively: the
+   * trusted absolute path and the same clean environment exec uses (plus
+   * TERM for our emulator and HOME). null when the program is not trusted.
+   */
+  ptySpawn(program: string, args: string[]): Promise<{ file: string; args: string[]; env: Record<string, string> } | null>;
 
   writeAtomic(path: string, data: string | Buffer, opts?: WriteOptions): Promise<void>;
   remove(path: string): Promise<void>;
@@ -111,6 +117,8 @@ export interface Host {
   /** Copy a host directory tree into a real destination directory (staging for validation). */
   copyTreeTo(hostDir: string, realDest: string): Promise<void>;
   writeReal(realPath: string, data: string | Buffer): Promise<void>;
+  /** A report file the user named (a real path, not under --root); never written through a symlink. */
+  writeOutputFile(realPath: string, data: string): Promise<void>;
 
   env(name: string): string | undefined;
   now(): Date;

@@ -1,0 +1,402 @@
+// The dashboard: one panel per area, a header, a key bar, and the screens that
+// open from it (area detail, fix preview, embedded terminal, help).
+// It renders findings and calls the actions it is given; it holds no security
+// logic and never touches the machine itself.
+
+import * as blessed from 'blessed';
+import { escapeTags, truncate } from '../src/core/sanitize';
+import { summarize } from '../src/core/score';
+import type { Scheduler } from '../src/core/scheduler';
+import type { Area, Check, Command, Finding } from '../src/core/types';
+import { AREAS } from '../src/core/types';
+import { BINDINGS, type Scope, helpLines, keyBarText } from '../src/ui/keymap';
+import { RenderScheduler } from '../src/ui/render-scheduler';
+import { TAB_ORDER, neighbourAcross, neighbourVertical, panelRects } from './layout';
+import { detailLines } from './detail';
+import { previewLines, type FixPreview } from './preview';
+import { TerminalView } from './terminal';
+import {
+  AREA_TITLES,
+  STATUS_COLOR,
+  STATUS_SYMBOL,
+  type HeaderFacts,
+  type Row,
+  headerParts,
+  panelRows,
+  panelStatus,
+  statusCounts,
+} from './view-model';
+
+/** What the dashboard may ask the rest of hardtop to do. Supplied by src/cli. */
+export interface DashboardActions {
+  preview(fixId: string): Promise<FixPreview | { error: string }>;
+  apply(fixId: string, runInTerminal: (cmd: Command) => Promise<{ exitCode: number | null }>): Promise<{ ok: boolean; message: string }>;
+  undo(): Promise<{ ok: boolean; message: string }>;
+  /** Resolve a command to a program path and clean environment for the embedded terminal. */
+  terminalSpawn(cmd: Command): Promise<{ file: string; args: string[]; env: Record<string, string> } | { error: string }>;
+}
+
+export interface DashboardOptions {
+  screen: blessed.Widgets.Screen;
+  scheduler: Scheduler;
+  checks: readonly Check[];
+  facts: Promise<HeaderFacts>;
+  readOnly: boolean;
+  color: boolean;
+  actions: DashboardActions;
+  onQuit: () => void;
+}
+
+type Overlay = { kind: 'help'; scroll: number } | { kind: 'preview'; fixId: string; preview: FixPreview; scroll: number } | { kind: 'terminal' };
+
+export class Dashboard {
+  private readonly screen: blessed.Widgets.Screen;
+  private readonly header: blessed.Widgets.BoxElement;
+  private readonly keybar: blessed.Widgets.BoxElement;
+  private readonly panels = new Map<Area, blessed.Widgets.BoxElement>();
+  private readonly main: blessed.Widgets.BoxElement;
+  private readonly checksByArea = new Map<Area, Check[]>();
+  private readonly selected = new Map<Area, number>();
+  private readonly render: RenderScheduler;
+  private focused: Area = 'updates';
+  private mode: 'dashboard' | 'detail' = 'dashboard';
+  private detailScroll = 0;
+  private overlay: Overlay | null = null;
+  private facts: HeaderFacts | null = null;
+  private flash: { text: string; until: number } | null = null;
+  private busy = false;
+  private terminal: TerminalView | null = null;
+  private readonly disposers: (() => void)[] = [];
+
+  constructor(private readonly opts: DashboardOptions) {
+    this.screen = opts.screen;
+    this.render = new RenderScheduler(() => {
+      this.paint();
+      this.screen.render();
+    });
+    for (const area of AREAS) this.checksByArea.set(area, opts.checks.filter((c) => c.area === area));
+
+    this.header = blessed.box({ parent: this.screen, top: 0, left: 0, width: '100%', height: 1, tags: true });
+    this.keybar = blessed.box({ parent: this.screen, bottom: 0, left: 0, width: '100%', height: 1, tags: true });
+    for (const area of AREAS) {
+      this.panels.set(
+        area,
+        blessed.box({ parent: this.screen, tags: true, wrap: false, border: { type: 'line' }, label: '', style: { border: {} } }),
+      );
+    }
+    // Detail, preview and help share one full-height box over the panels.
+    this.main = blessed.box({ parent: this.screen, top: 1, left: 0, width: '100%', height: '100%-2', tags: true, wrap: false, border: { type: 'line' }, hidden: true });
+
+    const onKey = (ch: string | undefined, key: blessed.Widgets.Events.IKeyEventArg) => this.onKey(ch, key);
+    this.screen.on('keypress', onKey);
+    this.disposers.push(() => this.screen.removeListener('keypress', onKey));
+    const onResize = () => this.render.request();
+    this.screen.on('resize', onResize);
+    this.disposers.push(() => this.screen.removeListener('resize', onResize));
+
+    const sub = opts.scheduler.on(() => this.render.request());
+    this.disposers.push(() => sub.dispose());
+    opts.facts.then(
+      (f) => {
+        this.facts = f;
+        this.render.request();
+      },
+      () => undefined,
+    );
+    const flashTimer = setInterval(() => {
+      if (this.flash && Date.now() > this.flash.until) {
+        this.flash = null;
+        this.render.request();
+      }
+    }, 500);
+    flashTimer.unref();
+    this.disposers.push(() => clearInterval(flashTimer));
+  }
+
+  /** Paint now (the first frame must not wait for any check). */
+  start(): void {
+    this.paint();
+    this.screen.render();
+  }
+
+  dispose(): void {
+    this.terminal?.dispose();
+    this.render.dispose();
+    for (const d of this.disposers.splice(0)) d();
+  }
+
+  // ---------------------------------------------------------------- keys
+
+  private scope(): Scope {
+    if (this.overlay) return this.overlay.kind;
+    return this.mode;
+  }
+
+  private onKey(ch: string | undefined, key: blessed.Widgets.Events.IKeyEventArg): void {
+    const scope = this.scope();
+    if (scope === 'terminal') return; // the terminal view owns the keys while it is up
+    const name = key?.full ?? ch ?? '';
+    const binding = BINDINGS.find((b) => b.scope === scope && b.keys.includes(name));
+    if (!binding) return;
+    if (binding.danger && this.opts.readOnly) {
+      this.say('read-only: run hardtop as root to change the system');
+      return;
+    }
+    this.handle(scope, binding.keys[0]);
+    this.render.request();
+  }
+
+  private handle(scope: Scope, key: string): void {
+    switch (`${scope}:${key}`) {
+      case 'dashboard:tab':
+        return this.focus(TAB_ORDER[(TAB_ORDER.indexOf(this.focused) + 1) % TAB_ORDER.length]);
+      case 'dashboard:S-tab':
+        return this.focus(TAB_ORDER[(TAB_ORDER.indexOf(this.focused) + TAB_ORDER.length - 1) % TAB_ORDER.length]);
+      case 'dashboard:left':
+      case 'dashboard:right':
+        return this.focus(neighbourAcross(this.focused));
+      case 'dashboard:up':
+        return this.moveSelection(-1, true);
+      case 'dashboard:down':
+        return this.moveSelection(1, true);
+      case 'detail:up':
+        return this.moveSelection(-1, false);
+      case 'detail:down':
+        return this.moveSelection(1, false);
+      case 'dashboard:enter':
+        this.mode = 'detail';
+        this.detailScroll = 0;
+        return;
+      case 'detail:escape':
+        this.mode = 'dashboard';
+        return;
+      case 'dashboard:f':
+      case 'detail:f':
+        return void this.previewSelected();
+      case 'dashboard:u':
+        return void this.runAction('undoing…', () => this.opts.actions.undo());
+      case 'dashboard:r':
+        this.opts.scheduler.refresh();
+        return this.say('checking again…');
+      case 'detail:r':
+        for (const c of this.checksByArea.get(this.focused) ?? []) this.opts.scheduler.refresh(c.id);
+        return this.say('checking again…');
+      case 'dashboard:?':
+      case 'detail:?':
+        this.overlay = { kind: 'help', scroll: 0 };
+        return;
+      case 'help:escape':
+        this.overlay = null;
+        return;
+      case 'dashboard:q':
+        return this.opts.onQuit();
+      case 'preview:escape':
+        this.overlay = null;
+        return this.say('cancelled: nothing changed');
+      case 'help:up':
+      case 'help:down':
+      case 'preview:up':
+      case 'preview:down':
+        if (this.overlay?.kind === 'preview' || this.overlay?.kind === 'help') this.overlay.scroll = Math.max(0, this.overlay.scroll + (key === 'up' ? -1 : 1));
+        return;
+      case 'preview:y':
+        return void this.applyPreviewed();
+    }
+  }
+
+  private focus(area: Area): void {
+    this.focused = area;
+  }
+
+  private rowsOf(area: Area): Row[] {
+    return panelRows(this.checksByArea.get(area) ?? [], this.opts.scheduler.results);
+  }
+
+  private moveSelection(delta: -1 | 1, crossPanels: boolean): void {
+    const rows = this.rowsOf(this.focused);
+    const current = this.selected.get(this.focused) ?? 0;
+    const next = current + delta;
+    if (next >= 0 && next < rows.length) {
+      this.selected.set(this.focused, next);
+      return;
+    }
+    if (!crossPanels) return;
+    const neighbour = neighbourVertical(this.focused, delta);
+    if (!neighbour) return;
+    this.focused = neighbour;
+    const n = this.rowsOf(neighbour).length;
+    this.selected.set(neighbour, delta === 1 ? 0 : Math.max(0, n - 1));
+  }
+
+  private selectedFinding(): Finding | undefined {
+    const rows = this.rowsOf(this.focused);
+    const row = rows[this.selected.get(this.focused) ?? 0];
+    return row ? this.opts.scheduler.results.get(row.checkId) : undefined;
+  }
+
+  // ---------------------------------------------------------------- fixes
+
+  private async previewSelected(): Promise<void> {
+    const finding = this.selectedFinding();
+    if (!finding) return this.say('nothing selected');
+    if (finding.status === 'pass' || finding.fixes.length === 0) return this.say(`no fix offered for ${finding.id}`);
+    if (this.busy) return this.say('busy: wait for the current action');
+    const fixId = finding.fixes[0];
+    this.busy = true;
+    this.say(`planning ${fixId}…`);
+    try {
+      const preview = await this.opts.actions.preview(fixId);
+      if ('error' in preview) this.say(preview.error);
+      else this.overlay = { kind: 'preview', fixId, preview, scroll: 0 };
+    } finally {
+      this.busy = false;
+      this.render.request();
+    }
+  }
+
+  private async applyPreviewed(): Promise<void> {
+    if (this.overlay?.kind !== 'preview') return;
+    const { fixId } = this.overlay;
+    this.overlay = null;
+    await this.runAction(`applying ${fixId}…`, () => this.opts.actions.apply(fixId, (cmd) => this.runInTerminal(cmd)));
+    this.opts.scheduler.refresh();
+  }
+
+  private async runAction(pending: string, action: () => Promise<{ ok: boolean; message: string }>): Promise<void> {
+    if (this.busy) return this.say('busy: wait for the current action');
+    this.busy = true;
+    this.say(pending);
+    try {
+      const result = await action();
+      this.say(result.message, result.ok ? 'green' : 'red');
+    } catch (err) {
+      this.say(`failed: ${err instanceof Error ? err.message : String(err)}`, 'red');
+    } finally {
+      this.busy = false;
+      this.render.request();
+    }
+  }
+
+  /** Run a fix's command in the embedded terminal; resolves when the admin returns. */
+  private async runInTerminal(cmd: Command): Promise<{ exitCode: number | null }> {
+    const spawn = await this.opts.actions.terminalSpawn(cmd);
+    if ('error' in spawn) {
+      this.say(spawn.error, 'red');
+      return { exitCode: null };
+    }
+    this.overlay = { kind: 'terminal' };
+    this.render.request();
+    const view = new TerminalView(this.screen, { top: 1, bottom: 1, title: cmd.describe, color: this.opts.color });
+    this.terminal = view;
+    try {
+      return await view.run(spawn);
+    } finally {
+      view.dispose();
+      this.terminal = null;
+      this.overlay = null;
+      this.render.request();
+    }
+  }
+
+  private say(text: string, color?: string): void {
+    this.flash = { text: color && this.opts.color ? `{${color}-fg}${escapeTags(text)}{/${color}-fg}` : escapeTags(text), until: Date.now() + 4000 };
+    this.render.request();
+  }
+
+  // ---------------------------------------------------------------- paint
+
+  private paint(): void {
+    const width = (this.screen.width as number) || 80;
+    const height = (this.screen.height as number) || 24;
+    this.paintHeader(width);
+    const scope = this.scope();
+    const bar = this.flash ? this.flash.text : keyBarText(scope, this.opts.readOnly);
+    this.keybar.setContent(truncateTagged(bar, width));
+
+    const showPanels = this.mode === 'dashboard' && (this.overlay === null || this.overlay.kind === 'help');
+    const rects = panelRects(width, height);
+    for (const area of AREAS) {
+      const box = this.panels.get(area)!;
+      const r = rects.get(area)!;
+      box.left = r.left;
+      box.top = r.top;
+      box.width = r.width;
+      box.height = r.height;
+      if (showPanels) {
+        box.show();
+        this.paintPanel(area, box, r.width - 2, r.height - 2);
+      } else box.hide();
+    }
+
+    if (this.overlay?.kind === 'terminal') {
+      this.main.hide();
+    } else if (this.overlay?.kind === 'help') {
+      this.main.show();
+      this.main.setLabel(' help ');
+      const lines = helpLines(this.opts.readOnly).map((l) => escapeTags(l));
+      this.overlay.scroll = Math.min(this.overlay.scroll, Math.max(0, lines.length - (height - 4)));
+      this.main.setContent(lines.slice(this.overlay.scroll).join('\n'));
+      this.main.setFront();
+    } else if (this.overlay?.kind === 'preview') {
+      this.main.show();
+      const p = this.overlay.preview;
+      this.main.setLabel(` fix ${escapeTags(this.overlay.fixId)} — preview `);
+      const lines = previewLines(p, width - 3, this.opts.color);
+      this.overlay.scroll = Math.min(this.overlay.scroll, Math.max(0, lines.length - (height - 4)));
+      this.main.setContent(lines.slice(this.overlay.scroll).join('\n'));
+      this.main.setFront();
+    } else if (this.mode === 'detail') {
+      this.main.show();
+      this.main.setLabel(` ${AREA_TITLES[this.focused]} — detail `);
+      const checks = this.checksByArea.get(this.focused) ?? [];
+      const { lines, selectedLine } = detailLines(checks, this.opts.scheduler.results, this.selected.get(this.focused) ?? 0, width - 3, this.opts.color);
+      const visible = height - 4;
+      if (selectedLine < this.detailScroll) this.detailScroll = selectedLine;
+      if (selectedLine >= this.detailScroll + visible - 2) this.detailScroll = Math.max(0, selectedLine - visible + 3);
+      this.main.setContent(lines.slice(this.detailScroll).join('\n'));
+      this.main.setFront();
+    } else {
+      this.main.hide();
+    }
+  }
+
+  private paintHeader(width: number): void {
+    const results = [...this.opts.scheduler.results.values()];
+    const summary = results.length ? summarize(results) : null;
+    const parts = headerParts(this.facts, summary, this.opts.readOnly);
+    const right = `${parts.score}${parts.badge ? `  ${parts.badge}` : ''}`;
+    const left = truncate(parts.left, Math.max(10, width - right.length - 2));
+    const pad = Math.max(1, width - left.length - right.length);
+    const badge = parts.badge ? (this.opts.color ? `  {black-fg}{yellow-bg}${parts.badge}{/yellow-bg}{/black-fg}` : `  {inverse}${parts.badge}{/inverse}`) : '';
+    this.header.setContent(`{bold}${escapeTags(left)}{/bold}${' '.repeat(pad)}${escapeTags(parts.score)}${badge}`);
+  }
+
+  private paintPanel(area: Area, box: blessed.Widgets.BoxElement, innerWidth: number, innerHeight: number): void {
+    const rows = this.rowsOf(area);
+    const isFocused = area === this.focused && this.mode === 'dashboard';
+    const status = panelStatus(rows);
+    const counts = statusCounts(rows);
+    box.setLabel(` ${isFocused ? '▶ ' : ''}${AREA_TITLES[area]}${counts ? ` ${counts}` : ''} `);
+    box.style.border = this.opts.color ? { fg: isFocused ? 'white' : STATUS_COLOR[status] } : {};
+    if (rows.length === 0) {
+      box.setContent(this.opts.color ? '{gray-fg}no checks in this area yet{/gray-fg}' : 'no checks in this area yet');
+      return;
+    }
+    const sel = Math.min(this.selected.get(area) ?? 0, rows.length - 1);
+    const offset = Math.max(0, Math.min(sel - Math.floor(innerHeight / 2), rows.length - innerHeight));
+    const lines = rows.slice(offset, offset + Math.max(1, innerHeight)).map((row, i) => {
+      const text = truncate(`${row.title}: ${row.summary}`, Math.max(1, innerWidth - 2));
+      const symbol = STATUS_SYMBOL[row.status];
+      const sym = this.opts.color ? `{${STATUS_COLOR[row.status]}-fg}${symbol}{/${STATUS_COLOR[row.status]}-fg}` : symbol;
+      const line = `${sym} ${escapeTags(text)}`;
+      return isFocused && offset + i === sel ? `{inverse}${line}{/inverse}` : line;
+    });
+    box.setContent(lines.join('\n'));
+  }
+}
+
+/** Key bar text may hold tags; cut it by its visible length. */
+function truncateTagged(text: string, width: number): string {
+  const visible = text.replace(/\{[^{}]*\}/g, '');
+  return visible.length <= width ? text : escapeTags(truncate(visible, width));
+}

@@ -1,0 +1,69 @@
+// `hardtop` (no command): wire the scheduler, the fix engine and the screen
+// together. The dashboard itself only renders and calls these actions.
+
+import { Dashboard, type DashboardActions } from '../../screens/dashboard';
+import type { Catalog } from '../core/catalog';
+import { selectChecks } from '../core/catalog';
+import { Scheduler } from '../core/scheduler';
+import type { Plan } from '../core/types';
+import type { Host } from '../host/host';
+import { createScreen, installExitHandlers, noColorRequested, restoreTerminal } from '../ui/screen';
+import type { Parsed } from './args';
+import { applyFix, planFix, undoChange } from './fix-command';
+
+export async function runDashboard(host: Host, catalog: Catalog, parsed: Extract<Parsed, { command: 'dashboard' }>): Promise<number> {
+  const checks = selectChecks(catalog, parsed.only);
+  const scheduler = new Scheduler(checks, host, { network: host.network, live: true });
+  const screen = createScreen({ title: 'hardtop' });
+
+  // The plan the admin saw is the plan that is applied: the engine refuses it
+  // if a file changed since (stale check), rather than silently re-planning.
+  const previewed = new Map<string, Plan>();
+  const actions: DashboardActions = {
+    async preview(fixId) {
+      const planned = await planFix(host, catalog, fixId);
+      if ('error' in planned) return planned;
+      previewed.set(fixId, planned.plan);
+      return planned.preview;
+    },
+    async apply(fixId, runInTerminal) {
+      const plan = previewed.get(fixId);
+      if (!plan) return { ok: false, message: `no preview of ${fixId}: press f first` };
+      previewed.delete(fixId);
+      return applyFix(host, plan, (cmd) => (cmd.interactive ? runInTerminal(cmd) : host.exec(cmd.argv[0], cmd.argv.slice(1), { timeoutMs: cmd.timeoutMs })));
+    },
+    undo: () => undoChange(host, null),
+    async terminalSpawn(cmd) {
+      const spec = await host.ptySpawn(cmd.argv[0], cmd.argv.slice(1));
+      return spec ?? { error: `${cmd.argv[0]}: not found in the system directories` };
+    },
+  };
+
+  let quit: (code: number) => void = () => undefined;
+  const done = new Promise<number>((resolve) => {
+    quit = resolve;
+  });
+  const dashboard = new Dashboard({
+    screen,
+    scheduler,
+    checks,
+    facts: host.facts().then((f) => ({ ...f, root: host.root })),
+    readOnly: !host.isRoot,
+    color: !noColorRequested(process.env),
+    actions,
+    onQuit: () => quit(0),
+  });
+  const cleanup = () => {
+    dashboard.dispose();
+    scheduler.dispose();
+  };
+  const handlers = installExitHandlers(screen, cleanup);
+  // First frame before any check runs: panels fill in as checks finish.
+  dashboard.start();
+  scheduler.start();
+  const code = await done;
+  cleanup();
+  handlers.dispose();
+  restoreTerminal(screen);
+  return code;
+}

@@ -1,0 +1,115 @@
+// `hardtop fix ID` and `hardtop undo`: the fix engine without the dashboard.
+// Shared with the dashboard through planFix / applyFix / undoLatest, so both
+// front ends take exactly the same path to the system.
+
+import type { Catalog } from '../core/catalog';
+import { findFix } from '../core/catalog';
+import { sanitizeMultiline, sanitizeText } from '../core/sanitize';
+import type { Plan, RunContext } from '../core/types';
+import { applyPlan, type ApplyOutcome, READ_ONLY_REASON } from '../fix/engine';
+import type { CommandRunner } from '../fix/commands';
+import { previewPlan, type Preview } from '../fix/preview';
+import { undo } from '../fix/undo';
+import type { Host } from '../host/host';
+import type { Io } from './main';
+import type { Parsed } from './args';
+
+function context(host: Host): RunContext {
+  return { now: host.now(), network: host.network, signal: new AbortController().signal };
+}
+
+export async function planFix(host: Host, catalog: Catalog, fixId: string): Promise<{ plan: Plan; preview: Preview } | { error: string }> {
+  const fix = findFix(catalog, fixId);
+  if (!fix) return { error: `unknown fix id '${fixId}'` };
+  try {
+    const plan = await fix.plan(host, context(host));
+    return { plan, preview: previewPlan(plan) };
+  } catch (err) {
+    return { error: `could not plan ${fixId}: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+export async function applyFix(host: Host, plan: Plan, runCommand?: CommandRunner): Promise<{ ok: boolean; message: string }> {
+  const outcome: ApplyOutcome = await applyPlan(host, plan, { runCommand });
+  if (outcome.ok) {
+    const warn = outcome.warnings.length ? ` (${outcome.warnings.join('; ')})` : '';
+    return { ok: true, message: `applied ${plan.fixId} as ${outcome.journalId}: ${outcome.changed.join(', ') || 'no file changed'}${warn}` };
+  }
+  const rolled = outcome.stage === 'refused' || outcome.stage === 'stale' ? '' : outcome.rolledBack ? ' (rolled back, nothing changed)' : ' (NOT rolled back: see the message)';
+  return { ok: false, message: `${plan.fixId} failed at ${outcome.stage}: ${outcome.message}${rolled}` };
+}
+
+/** Undo the latest (or named) change, then re-run its commands so services reload the restored config. */
+export async function undoChange(host: Host, journalId: string | null): Promise<{ ok: boolean; message: string }> {
+  const outcome = await undo(host, journalId ? { journalId } : {});
+  if (!outcome.ok) return { ok: false, message: outcome.message };
+  const failures: string[] = [];
+  for (const argv of outcome.commands) {
+    const r = await host.exec(argv[0], argv.slice(1));
+    if (r.exitCode !== 0) failures.push(`${argv.join(' ')} exited ${r.exitCode ?? r.signal ?? r.spawnError}`);
+  }
+  const tail = failures.length ? `; after restoring: ${failures.join('; ')}` : '';
+  return { ok: failures.length === 0, message: `${outcome.message}${tail}` };
+}
+
+export function previewText(p: Preview, color: boolean): string {
+  const paint = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const out: string[] = [`${sanitizeText(p.title)} [${p.fixId}] — risk: ${p.risk}`];
+  if (p.guard && !p.guard.ok) out.push(paint('31', `refused: ${sanitizeText(p.guard.reason)}`));
+  for (const w of p.warnings) out.push(paint('33', `warning: ${sanitizeText(w)}`));
+  for (const diff of p.diffs) {
+    for (const line of sanitizeMultiline(diff).split('\n')) {
+      out.push(line.startsWith('+') && !line.startsWith('+++') ? paint('32', line) : line.startsWith('-') && !line.startsWith('---') ? paint('31', line) : line);
+    }
+  }
+  if (p.commands.length) {
+    out.push('commands:');
+    for (const c of p.commands) out.push(`  $ ${sanitizeText(c)}`);
+  }
+  return out.join('\n');
+}
+
+export async function runFixCommand(host: Host, catalog: Catalog, parsed: Extract<Parsed, { command: 'fix' }>, io: Io): Promise<number> {
+  const fail = (message: string) => {
+    io.stderr.write(`hardtop: ${sanitizeText(message)}\n`);
+    return 2;
+  };
+  if (!findFix(catalog, parsed.fixId)) return fail(`unknown fix id '${parsed.fixId}'`);
+  if (!host.isRoot && !parsed.dryRun) return fail(READ_ONLY_REASON);
+  const planned = await planFix(host, catalog, parsed.fixId);
+  if ('error' in planned) return fail(planned.error);
+  io.stdout.write(`${previewText(planned.preview, !!io.stdout.isTTY && !process.env.NO_COLOR)}\n`);
+  if (parsed.dryRun) return 0;
+  if (planned.plan.guard && !planned.plan.guard.ok) return fail(`refused: ${planned.plan.guard.reason}`);
+  if (!parsed.yes) {
+    if (!io.stdinIsTTY) return fail('not applying without --yes (standard input is not a terminal)');
+    if (!(await askYesNo(io, 'Apply this change? [y/N] '))) {
+      io.stdout.write('nothing changed\n');
+      return 0;
+    }
+  }
+  const result = await applyFix(host, planned.plan);
+  (result.ok ? io.stdout : io.stderr).write(`${result.ok ? '' : 'hardtop: '}${sanitizeText(result.message)}\n`);
+  return result.ok ? 0 : 1;
+}
+
+export async function runUndoCommand(host: Host, parsed: Extract<Parsed, { command: 'undo' }>, io: Io): Promise<number> {
+  if (!host.isRoot) {
+    io.stderr.write(`hardtop: ${READ_ONLY_REASON}\n`);
+    return 2;
+  }
+  const result = await undoChange(host, parsed.journalId);
+  (result.ok ? io.stdout : io.stderr).write(`${result.ok ? '' : 'hardtop: '}${sanitizeText(result.message)}\n`);
+  return result.ok ? 0 : 1;
+}
+
+async function askYesNo(io: Io, question: string): Promise<boolean> {
+  io.stdout.write(question);
+  const answer = await new Promise<string>((resolve) => {
+    process.stdin.setEncoding('utf8');
+    process.stdin.once('data', (d) => resolve(String(d)));
+    process.stdin.resume();
+  });
+  process.stdin.pause();
+  return /^y(es)?$/i.test(answer.trim());
+}

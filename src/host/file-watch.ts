@@ -1,0 +1,86 @@
+// Live refresh: tell the scheduler when a watched host path changes.
+//
+// We watch the PARENT directory and filter by name rather than the file
+// itself: editors and our own atomic writes replace a file by rename, and an
+// inotify watch on the old inode would go silent after the first save. It
+// also covers files that do not exist yet. A directory path is watched itself
+// as well (a new file in sshd_config.d). For a symlink (sites-enabled/x) both
+// the link's place and the target's place are watched.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Disposable } from './host';
+import { normaliseHostPath } from './host-paths';
+import type { PathResolver } from './rooted-resolve';
+
+export const WATCH_DEBOUNCE_MS = 100;
+
+export function watchPaths(
+  resolver: PathResolver,
+  paths: string[],
+  onChange: (path: string) => void,
+  debounceMs = WATCH_DEBOUNCE_MS,
+): Disposable {
+  const watchers: fs.FSWatcher[] = [];
+  const timers = new Map<string, NodeJS.Timeout>();
+  let disposed = false;
+
+  const fire = (hostPath: string): void => {
+    if (disposed) return;
+    clearTimeout(timers.get(hostPath));
+    timers.set(
+      hostPath,
+      setTimeout(() => {
+        timers.delete(hostPath);
+        if (!disposed) onChange(hostPath);
+      }, debounceMs),
+    );
+  };
+
+  const add = (real: string, filterName: string | null, hostPath: string): void => {
+    if (disposed) return;
+    try {
+      const w = fs.watch(real, (_event, name) => {
+        if (filterName === null || name === null || name === filterName) fire(hostPath);
+      });
+      // A watched directory that disappears reports an error: stop quietly, never throw.
+      w.on('error', () => w.close());
+      watchers.push(w);
+    } catch {
+      // Missing or unwatchable: the check's interval is the safety net.
+    }
+  };
+
+  const setUp = async (given: string): Promise<void> => {
+    let hostPath: string;
+    try {
+      hostPath = normaliseHostPath(given);
+    } catch {
+      return;
+    }
+    const places = new Set<string>();
+    for (const follow of [false, true]) {
+      try {
+        places.add(await resolver.resolveLinks(hostPath, follow));
+      } catch {
+        // A link loop: nothing sensible to watch there.
+      }
+    }
+    for (const real of places) {
+      if (real !== '/') add(path.dirname(real), path.basename(real), given);
+      const st = await fs.promises.lstat(real).catch(() => null);
+      if (st?.isDirectory()) add(real, null, given);
+    }
+  };
+
+  for (const p of paths) void setUp(p);
+
+  return {
+    dispose(): void {
+      disposed = true;
+      for (const w of watchers.splice(0)) w.close();
+      for (const t of timers.values()) clearTimeout(t);
+      timers.clear();
+    },
+  };
+}

@@ -1,0 +1,271 @@
+// The real Host: this machine (or a sysroot under --root), as hardtop sees it.
+//
+// This module and its helpers in src/host are the only code allowed to touch
+// fs, child_process and os. hardtop runs as root and reads files users
+// control, so this is a security boundary; each rule lives in the helper
+// named after it:
+//   rooted-resolve   host path → real path, links followed chroot-like under --root
+//   safe-read        bounded, non-blocking, symlink-refusing reads
+//   glob             sshd/nginx include globbing
+//   trusted-program  which binary a bare name means (root-owned system dirs only)
+//   run-program      argv-only, clean-env, process-group-killed execution
+//   atomic-write     crash-safe replacement keeping owner and mode
+//   private-state    0700 state dir, 0600 append-only files
+//   staging          temp trees for validating configs, fenced to the state dir
+//   file-watch       debounced change notification
+//   host-facts       hostname, OS, kernel, uptime
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { ExecOptions, ExecResult, FileStat, Host, ReadOptions, ReadResult, WriteOptions } from './host';
+import { HostError } from './host';
+import { writeAtomic } from './atomic-write';
+import { describeKind, errnoOf, kindOf, toFileStat } from './file-stat';
+import { watchPaths } from './file-watch';
+import { expandGlob, compareNames } from './glob';
+import { gatherFacts } from './host-facts';
+import { displayPath, normaliseHostPath } from './host-paths';
+import { appendPrivate, ensurePrivateDir, removeHostPath } from './private-state';
+import { createResolver, type PathResolver } from './rooted-resolve';
+import { cleanEnvironment, runProgram } from './run-program';
+import { readBounded } from './safe-read';
+import { StagingArea } from './staging';
+import { findTrustedProgram, type ProgramLookup } from './trusted-program';
+
+export interface LocalHostOptions {
+  /** Real directory playing "/" (--root). Default "/". */
+  root?: string;
+  /** false under --no-network. Default true. */
+  network?: boolean;
+  /** Host path of hardtop's state directory. Default /var/lib/hardtop. */
+  stateDir?: string;
+}
+
+export const DEFAULT_STATE_DIR = '/var/lib/hardtop';
+
+export function createLocalHost(opts: LocalHostOptions = {}): Host {
+  return new LocalHost(opts);
+}
+
+/** Absolute, symlink-free (when it exists), no trailing slash except "/". */
+function normaliseRoot(root: string | undefined): string {
+  const abs = path.resolve(root ?? '/');
+  try {
+    return fs.realpathSync(abs);
+  } catch {
+    return abs; // a missing root: every read then reports "missing", which says it plainly
+  }
+}
+
+function loginName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return String(process.geteuid!()); // a uid without a passwd entry (containers)
+  }
+}
+
+class LocalHost implements Host {
+  readonly root: string;
+  readonly isRoot: boolean;
+  readonly user: string;
+  readonly network: boolean;
+  private readonly resolver: PathResolver;
+  private readonly outputResolver: PathResolver;
+  private readonly staging: StagingArea;
+  /** Positive lookups only: a program installed by a fix must be found on the next run. */
+  private readonly programs = new Map<string, Promise<ProgramLookup>>();
+
+  constructor(opts: LocalHostOptions) {
+    this.root = normaliseRoot(opts.root);
+    this.network = opts.network ?? true;
+    this.isRoot = process.geteuid!() === 0;
+    this.user = loginName();
+    this.resolver = createResolver(this.root);
+    this.outputResolver = createResolver('/');
+    this.staging = new StagingArea(this.resolver, normaliseHostPath(opts.stateDir ?? DEFAULT_STATE_DIR));
+  }
+
+  realPath(hostPath: string): string {
+    return this.resolver.mapLexically(hostPath);
+  }
+
+  // --- reading -------------------------------------------------------------
+
+  async read(p: string, opts?: ReadOptions): Promise<ReadResult> {
+    const r = await readBounded(this.resolver, p, opts);
+    if (!r.ok) return r;
+    return { ok: true, text: r.data.toString('utf8'), stat: r.stat };
+  }
+
+  async readText(p: string): Promise<string | null> {
+    const bytes = await this.readBytes(p);
+    return bytes === null ? null : bytes.toString('utf8');
+  }
+
+  async readBytes(p: string): Promise<Buffer | null> {
+    const r = await readBounded(this.resolver, p);
+    if (r.ok) return r.data;
+    if (r.reason === 'missing') return null;
+    throw new HostError(r.message, p, r.reason);
+  }
+
+  async stat(p: string): Promise<FileStat | null> {
+    return this.statWith(p, true);
+  }
+
+  async lstat(p: string): Promise<FileStat | null> {
+    return this.statWith(p, false);
+  }
+
+  private async statWith(p: string, follow: boolean): Promise<FileStat | null> {
+    try {
+      const real = await this.resolver.resolve(p, follow);
+      // Under --root the resolver already followed the links (under the root);
+      // letting the kernel follow again would use the real "/".
+      const st = follow && !this.resolver.rooted ? await fs.promises.stat(real) : await fs.promises.lstat(real);
+      return toFileStat(st);
+    } catch (err) {
+      return nullIfMissing(err, p, 'cannot stat');
+    }
+  }
+
+  async list(dir: string): Promise<string[] | null> {
+    try {
+      const real = await this.resolver.resolve(dir, true);
+      return (await fs.promises.readdir(real)).sort(compareNames);
+    } catch (err) {
+      return nullIfMissing(err, dir, 'cannot list');
+    }
+  }
+
+  async glob(pattern: string): Promise<string[]> {
+    // Like glob(3) without GLOB_ERR: an unreadable directory just matches nothing.
+    return expandGlob(pattern, {
+      list: (d) => this.list(d).catch(() => null),
+      exists: (p) => this.lstat(p).then((s) => s !== null, () => false),
+    });
+  }
+
+  watch(paths: string[], onChange: (path: string) => void) {
+    return watchPaths(this.resolver, paths, onChange);
+  }
+
+  // --- running programs ----------------------------------------------------
+
+  private lookup(program: string): Promise<ProgramLookup> {
+    let found = this.programs.get(program);
+    if (!found) {
+      found = findTrustedProgram(program).catch((err): ProgramLookup => ({
+        ok: false,
+        reason: `${displayPath(program)}: lookup failed: ${(err as Error).message}`,
+      }));
+      this.programs.set(program, found);
+      void found.then((r) => {
+        if (!r.ok) this.programs.delete(program);
+      });
+    }
+    return found;
+  }
+
+  async which(program: string): Promise<string | null> {
+    const r = await this.lookup(program);
+    return r.ok ? r.path : null;
+  }
+
+  async ptySpawn(program: string, args: string[]): Promise<{ file: string; args: string[]; env: Record<string, string> } | null> {
+    const file = await this.which(program);
+    if (!file) return null;
+    // TERM names what our emulator (@xterm/headless) understands, not the admin's terminal.
+    return { file, args, env: cleanEnvironment({ TERM: 'xterm-256color', HOME: this.isRoot ? '/root' : (process.env.HOME ?? '/') }) };
+  }
+
+  async exec(program: string, args: string[], opts?: ExecOptions): Promise<ExecResult> {
+    const r = await this.lookup(program);
+    if (!r.ok) {
+      return {
+        program,
+        argv: [program, ...args],
+        exitCode: null,
+        signal: null,
+        stdout: '',
+        stderr: '',
+        timedOut: false,
+        truncated: false,
+        spawnError: r.reason,
+      };
+    }
+    return runProgram({ path: r.path, invokedAs: r.invokedAs }, args, [program, ...args], opts);
+  }
+
+  // --- writing -------------------------------------------------------------
+
+  writeAtomic(p: string, data: string | Buffer, opts?: WriteOptions): Promise<void> {
+    return writeAtomic(this.resolver, p, data, opts);
+  }
+
+  remove(p: string): Promise<void> {
+    return removeHostPath(this.resolver, p);
+  }
+
+  ensurePrivateDir(p: string): Promise<void> {
+    return ensurePrivateDir(this.resolver, p);
+  }
+
+  appendPrivate(p: string, line: string): Promise<void> {
+    return appendPrivate(this.resolver, p, line);
+  }
+
+  makeTempDir(prefix: string): Promise<{ path: string; dispose(): Promise<void> }> {
+    return this.staging.makeTempDir(prefix);
+  }
+
+  copyTreeTo(hostDir: string, realDest: string): Promise<void> {
+    return this.staging.copyTreeTo(hostDir, realDest);
+  }
+
+  writeReal(realPath: string, data: string | Buffer): Promise<void> {
+    return this.staging.writeReal(realPath, data);
+  }
+
+  /**
+   * A file the user asked for (`check --output`): a path on the real system,
+   * whatever --root says. Replaced atomically and never through a symlink, so
+   * a link planted in /tmp cannot make root overwrite another file.
+   */
+  async writeOutputFile(realPath: string, data: string): Promise<void> {
+    const abs = path.resolve(realPath);
+    const st = await fs.promises.lstat(abs).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return null;
+      throw new HostError(`${abs}: ${err.message}`, abs, err.code);
+    });
+    if (st && !st.isFile()) throw new HostError(`${abs}: is ${describeKind(kindOf(st))}; refusing to write the report there`, abs, 'EEXIST');
+    await writeAtomic(this.outputResolver, abs, data, { mode: st ? st.mode & 0o777 : 0o644 });
+  }
+
+  // --- the rest ------------------------------------------------------------
+
+  env(name: string): string | undefined {
+    return process.env[name];
+  }
+
+  now(): Date {
+    return new Date();
+  }
+
+  facts() {
+    return gatherFacts(this.resolver.rooted, async (p) => {
+      const r = await readBounded(this.resolver, p, { maxBytes: 64 * 1024 });
+      return r.ok ? r.data.toString('utf8') : null;
+    });
+  }
+}
+
+function nullIfMissing(err: unknown, p: string, what: string): null {
+  const code = errnoOf(err);
+  if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+  if (err instanceof HostError) throw err;
+  const detail = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  throw new HostError(`${displayPath(p)}: ${what}: ${displayPath(detail)}`, p, code);
+}

@@ -1,0 +1,195 @@
+// Running a resolved program: argv array, clean environment, own process
+// group, bounded in time and output. Never rejects.
+//
+// Why each piece:
+//   - shell: false — arguments often come from config files users influence;
+//     a shell would interpret them.
+//   - a clean environment built from scratch — our caller's LD_PRELOAD,
+//     LD_LIBRARY_PATH, BASH_ENV, IFS, PYTHONPATH … would run their code as root
+//     inside every program we start; LC_ALL=C makes outputs parseable.
+//   - detached: true (setsid) — the child leads its own process group, so a
+//     timeout can kill the grandchildren too (a `sh -c` pipeline, a hung
+//     helper), not just the direct child.
+
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ExecOptions, ExecResult } from './host';
+import { CLEAN_PATH } from './trusted-program';
+
+export const DEFAULT_EXEC_TIMEOUT_MS = 15_000;
+export const DEFAULT_MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
+/** Between SIGTERM and SIGKILL: time for a well-behaved program to clean up. */
+export const KILL_GRACE_MS = 1_000;
+/** After the child exits, how long to wait for a straggler still holding our pipes. */
+const DRAIN_AFTER_EXIT_MS = 500;
+
+export function cleanEnvironment(extra: Record<string, string> = {}): Record<string, string> {
+  return { PATH: CLEAN_PATH, LC_ALL: 'C', LANG: 'C', ...extra };
+}
+
+export interface ResolvedProgram {
+  /** Real file executed. */
+  path: string;
+  /** argv[0] the program sees (its trusted-dir path: multi-call binaries look at the name). */
+  invokedAs: string;
+}
+
+/**
+ * Run `program` with `args`. `argvForReport` is what ExecResult.argv shows
+ * (the caller's bare name and args).
+ */
+export function runProgram(
+  program: ResolvedProgram,
+  args: string[],
+  argvForReport: string[],
+  opts: ExecOptions = {},
+): Promise<ExecResult> {
+  const result: ExecResult = {
+    program: program.path,
+    argv: argvForReport,
+    exitCode: null,
+    signal: null,
+    stdout: '',
+    stderr: '',
+    timedOut: false,
+    truncated: false,
+  };
+  if (opts.signal?.aborted) {
+    return Promise.resolve({ ...result, timedOut: true, spawnError: 'aborted before it started' });
+  }
+
+  return new Promise<ExecResult>((resolve) => {
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
+    const maxBytes = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    let child: ChildProcessWithoutNullStreams;
+    try {
+      child = spawn(program.path, args, {
+        argv0: program.invokedAs,
+        cwd: opts.cwd,
+        env: cleanEnvironment(opts.env),
+        shell: false,
+        detached: true,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        windowsHide: true,
+      });
+    } catch (err) {
+      // Synchronous refusals (e.g. an argument containing a NUL byte).
+      resolve({ ...result, spawnError: `could not start ${program.path}: ${(err as Error).message}` });
+      return;
+    }
+
+    const out = new BoundedCollector(maxBytes);
+    const err = new BoundedCollector(maxBytes);
+    let settled = false;
+    let terminating = false;
+    let drainTimer: NodeJS.Timeout | undefined;
+
+    const killGroup = (sig: NodeJS.Signals): void => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, sig); // negative pid: the whole process group
+      } catch {
+        // ESRCH: the group is already gone.
+      }
+    };
+    const terminate = (): void => {
+      if (terminating) return;
+      terminating = true;
+      killGroup('SIGTERM');
+      // Not unref'd: if we are shutting down, stragglers ignoring SIGTERM still get SIGKILL.
+      setTimeout(() => {
+        if (child.pid !== undefined && groupAlive(child.pid)) killGroup('SIGKILL');
+      }, KILL_GRACE_MS);
+    };
+
+    const timer = setTimeout(() => {
+      result.timedOut = true;
+      terminate();
+    }, timeoutMs);
+    const onAbort = (): void => {
+      result.timedOut = true;
+      terminate();
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const finish = (extra: Partial<ExecResult> = {}): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (drainTimer) clearTimeout(drainTimer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      resolve({
+        ...result,
+        stdout: out.text(),
+        stderr: err.text(),
+        truncated: result.truncated || out.truncated || err.truncated,
+        ...extra,
+      });
+    };
+
+    const onData = (collector: BoundedCollector) => (chunk: Buffer) => {
+      if (!collector.add(chunk)) terminate();
+    };
+    child.stdout.on('data', onData(out));
+    child.stderr.on('data', onData(err));
+    // A child that exits without reading its input must not crash us with EPIPE.
+    child.stdin.on('error', () => undefined);
+    if (opts.input !== undefined) child.stdin.end(opts.input);
+    else child.stdin.end();
+
+    child.on('error', (e) => {
+      if (child.pid === undefined) finish({ spawnError: `could not start ${program.path}: ${e.message}` });
+    });
+    child.on('exit', (code, signal) => {
+      result.exitCode = code;
+      result.signal = signal;
+      // A daemonised grandchild may keep our pipes open forever: do not wait for it.
+      drainTimer = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish();
+      }, DRAIN_AFTER_EXIT_MS);
+    });
+    child.on('close', (code, signal) => {
+      result.exitCode = code;
+      result.signal = signal;
+      finish();
+    });
+  });
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Keeps at most `max` bytes; past that it says "stop". */
+class BoundedCollector {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  truncated = false;
+
+  constructor(private readonly max: number) {}
+
+  /** false once the cap is reached (the caller then kills the process). */
+  add(chunk: Buffer): boolean {
+    if (this.truncated) return false;
+    const room = this.max - this.size;
+    if (chunk.length > room) {
+      this.chunks.push(chunk.subarray(0, room));
+      this.size = this.max;
+      this.truncated = true;
+      return false;
+    }
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    return true;
+  }
+
+  text(): string {
+    return Buffer.concat(this.chunks, this.size).toString('utf8');
+  }
+}

@@ -1,0 +1,111 @@
+// The one registry of key bindings. The help overlay, the key bar and the
+// README's key table are generated from it, so they cannot drift apart.
+
+export type Scope = 'dashboard' | 'detail' | 'preview' | 'terminal' | 'help';
+
+export interface KeyBinding {
+  /** blessed key names, e.g. ['tab'], ['S-tab'], ['C-c']. */
+  keys: readonly string[];
+  /** How the key is written for people (help, key bar, README). */
+  label: string;
+  scope: Scope;
+  description: string;
+  /** Short word for the key bar; absent: not shown there. */
+  bar?: string;
+  /** Changes the system: disabled in read-only mode. */
+  danger?: boolean;
+}
+
+export const SCOPE_TITLES: Record<Scope, string> = {
+  dashboard: 'Dashboard',
+  detail: 'Area detail',
+  preview: 'Fix preview',
+  terminal: 'Embedded terminal',
+  help: 'Help',
+};
+
+export const BINDINGS: readonly KeyBinding[] = [
+  { scope: 'dashboard', keys: ['tab'], label: 'Tab', description: 'next panel', bar: 'panel' },
+  { scope: 'dashboard', keys: ['S-tab'], label: 'S-Tab', description: 'previous panel' },
+  { scope: 'dashboard', keys: ['left', 'h'], label: '←/h', description: 'panel to the left' },
+  { scope: 'dashboard', keys: ['right', 'l'], label: '→/l', description: 'panel to the right' },
+  { scope: 'dashboard', keys: ['up', 'k'], label: '↑/k', description: 'previous finding (then the panel above)' },
+  { scope: 'dashboard', keys: ['down', 'j'], label: '↓/j', description: 'next finding (then the panel below)' },
+  { scope: 'dashboard', keys: ['enter'], label: 'Enter', description: "open the area's detail", bar: 'detail' },
+  { scope: 'dashboard', keys: ['f'], label: 'f', description: "preview the selected finding's fix", bar: 'fix', danger: true },
+  { scope: 'dashboard', keys: ['u'], label: 'u', description: 'undo the latest applied change', bar: 'undo', danger: true },
+  { scope: 'dashboard', keys: ['r'], label: 'r', description: 'run every check again now', bar: 'refresh' },
+  { scope: 'dashboard', keys: ['?'], label: '?', description: 'help', bar: 'help' },
+  { scope: 'dashboard', keys: ['q', 'C-c'], label: 'q', description: 'quit', bar: 'quit' },
+
+  { scope: 'detail', keys: ['up', 'k'], label: '↑/k', description: 'previous finding' },
+  { scope: 'detail', keys: ['down', 'j'], label: '↓/j', description: 'next finding' },
+  { scope: 'detail', keys: ['f'], label: 'f', description: "preview the selected finding's fix", bar: 'fix', danger: true },
+  { scope: 'detail', keys: ['r'], label: 'r', description: "run this area's checks again", bar: 'refresh' },
+  { scope: 'detail', keys: ['?'], label: '?', description: 'help', bar: 'help' },
+  { scope: 'detail', keys: ['escape', 'q', 'backspace'], label: 'Esc/q', description: 'back to the dashboard', bar: 'back' },
+
+  { scope: 'preview', keys: ['y'], label: 'y', description: 'apply the fix shown', bar: 'apply', danger: true },
+  { scope: 'preview', keys: ['up', 'k'], label: '↑/k', description: 'scroll up' },
+  { scope: 'preview', keys: ['down', 'j'], label: '↓/j', description: 'scroll down' },
+  { scope: 'preview', keys: ['escape', 'n', 'q'], label: 'Esc/n', description: 'cancel, change nothing', bar: 'cancel' },
+
+  { scope: 'terminal', keys: ['C-]'], label: 'C-]', description: 'stop waiting: back to the dashboard (kills a running command)' },
+  { scope: 'terminal', keys: ['q', 'enter', 'escape'], label: 'q/Enter', description: 'after the command exits: back to the dashboard' },
+
+  { scope: 'help', keys: ['up', 'k'], label: '↑/k', description: 'scroll up' },
+  { scope: 'help', keys: ['down', 'j'], label: '↓/j', description: 'scroll down' },
+  { scope: 'help', keys: ['escape', 'q', '?'], label: 'Esc/q/?', description: 'close help', bar: 'close' },
+];
+
+export function bindingsFor(scope: Scope): KeyBinding[] {
+  return BINDINGS.filter((b) => b.scope === scope);
+}
+
+/** A key means one thing per scope; returns the clashes (the keymap test wants none). */
+export function keyClashes(bindings: readonly KeyBinding[] = BINDINGS): string[] {
+  const seen = new Map<string, string>();
+  const clashes: string[] = [];
+  for (const b of bindings) {
+    for (const k of b.keys) {
+      const slot = `${b.scope}:${k}`;
+      const other = seen.get(slot);
+      if (other !== undefined) clashes.push(`${slot} is both '${other}' and '${b.description}'`);
+      seen.set(slot, b.description);
+    }
+  }
+  return clashes;
+}
+
+/** The key bar at the bottom: only the bar-worthy keys of a scope, danger keys hidden when read-only. */
+export function keyBarText(scope: Scope, readOnly: boolean): string {
+  return bindingsFor(scope)
+    .filter((b) => b.bar && !(readOnly && b.danger))
+    .map((b) => `${b.label} ${b.bar}`)
+    .join('  ');
+}
+
+/** Markdown table for the README (test/ui/keymap.test.ts fails when the README is stale). */
+export function keyTableMarkdown(): string {
+  const rows = ['| scope | key | action |', '|---|---|---|'];
+  for (const b of BINDINGS) {
+    rows.push(`| ${SCOPE_TITLES[b.scope]} | \`${b.label}\` | ${b.description}${b.danger ? ' (root only)' : ''} |`);
+  }
+  return rows.join('\n');
+}
+
+/** Plain lines for the help overlay. */
+export function helpLines(readOnly: boolean): string[] {
+  const lines: string[] = [];
+  for (const scope of Object.keys(SCOPE_TITLES) as Scope[]) {
+    const list = bindingsFor(scope);
+    if (!list.length) continue;
+    lines.push(SCOPE_TITLES[scope]);
+    for (const b of list) {
+      const note = b.danger && readOnly ? '  (read-only: disabled)' : '';
+      lines.push(`  ${b.label.padEnd(9)} ${b.description}${note}`);
+    }
+    lines.push('');
+  }
+  return lines;
+}

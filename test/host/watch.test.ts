@@ -1,0 +1,89 @@
+// watch(): debounced change events on host paths, robust to atomic renames
+// and to files that do not exist yet; dispose stops everything.
+
+import test from 'ava';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createLocalHost } from '../../src/host/local-host';
+import { put, tempDir } from './helpers';
+
+const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(cond: () => boolean, ms = 3000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end && !cond()) await settle(20);
+  return cond();
+}
+
+test('a burst of writes to a watched file gives one debounced event with the host path', async (t) => {
+  const root = tempDir(t);
+  const real = put(root, 'etc/ssh/sshd_config', 'a');
+  const host = createLocalHost({ root });
+  const events: string[] = [];
+  const w = host.watch(['/etc/ssh/sshd_config'], (p) => events.push(p));
+  t.teardown(() => w.dispose());
+  await settle(150); // watchers are set up asynchronously
+  for (let i = 0; i < 5; i++) fs.appendFileSync(real, 'x');
+  t.true(await until(() => events.length > 0));
+  await settle(300);
+  t.deepEqual(events, ['/etc/ssh/sshd_config']);
+});
+
+test('a file replaced by rename (atomic write) is still watched afterwards', async (t) => {
+  const root = tempDir(t);
+  put(root, 'etc/x.conf', 'a');
+  const host = createLocalHost({ root });
+  const events: string[] = [];
+  const w = host.watch(['/etc/x.conf'], (p) => events.push(p));
+  t.teardown(() => w.dispose());
+  await settle(150);
+  await host.writeAtomic('/etc/x.conf', 'b');
+  t.true(await until(() => events.length === 1));
+  await settle(200);
+  await host.writeAtomic('/etc/x.conf', 'c');
+  t.true(await until(() => events.length === 2), `events: ${events.length}`);
+});
+
+test('a file that does not exist yet is noticed when it appears; other names in the dir are ignored', async (t) => {
+  const root = tempDir(t);
+  fs.mkdirSync(path.join(root, 'etc/fail2ban'), { recursive: true });
+  const host = createLocalHost({ root });
+  const events: string[] = [];
+  const w = host.watch(['/etc/fail2ban/jail.local'], (p) => events.push(p));
+  t.teardown(() => w.dispose());
+  await settle(150);
+  put(root, 'etc/fail2ban/other.conf', 'x');
+  await settle(300);
+  t.deepEqual(events, [], 'a neighbour triggered the watch');
+  put(root, 'etc/fail2ban/jail.local', '[sshd]\n');
+  t.true(await until(() => events.length === 1));
+  t.deepEqual(events, ['/etc/fail2ban/jail.local']);
+});
+
+test('a watched directory reports files added inside it', async (t) => {
+  const root = tempDir(t);
+  fs.mkdirSync(path.join(root, 'etc/ssh/sshd_config.d'), { recursive: true });
+  const host = createLocalHost({ root });
+  const events: string[] = [];
+  const w = host.watch(['/etc/ssh/sshd_config.d'], (p) => events.push(p));
+  t.teardown(() => w.dispose());
+  await settle(150);
+  put(root, 'etc/ssh/sshd_config.d/50-new.conf', 'x');
+  t.true(await until(() => events.length === 1));
+});
+
+test('missing paths never throw (a throw fails this test), and after dispose nothing fires', async (t) => {
+  const root = tempDir(t);
+  const real = put(root, 'etc/a', '1');
+  const host = createLocalHost({ root });
+  const events: string[] = [];
+  const w = host.watch(['/no/such/dir/file', '/etc/a', '/'], (p) => events.push(p));
+  t.is(typeof w.dispose, 'function');
+  await settle(150);
+  fs.appendFileSync(real, '2');
+  t.true(await until(() => events.length === 1), 'the live watch did not fire');
+  w.dispose();
+  fs.appendFileSync(real, '3');
+  await settle(400);
+  t.deepEqual(events, ['/etc/a']);
+});
