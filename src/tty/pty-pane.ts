@@ -69,7 +69,7 @@ export interface PtyPaneOptions {
 }
 
 export const DEFAULT_RELEASE_KEY: ReleaseKey = { name: 'C-]', bytes: '\x1d' };
-const DEFAULT_DONE_KEYS = ['q', 'enter', 'return', 'escape'];
+const DEFAULT_DONE_KEYS = ['q', 'enter', 'return', 'linefeed', 'escape'];
 
 // --- pure helpers (unit-tested) -------------------------------------------------
 
@@ -122,16 +122,35 @@ const INVERSE = 8;
 const INVISIBLE = 16;
 const DEFAULT_ATTR = (DEFAULT_COLOUR << 9) | DEFAULT_COLOUR; // no flags, default colours
 
-const matchRgb = (blessed as unknown as { colors: { match(r: number, g: number, b: number): number } }).colors.match;
+// xterm's 6x6x6 colour cube levels and its 24-step grey ramp (232–255).
+const CUBE = [0, 95, 135, 175, 215, 255];
 const rgbCache = new Map<number, number>();
 
-/** 24-bit colour → nearest of blessed's 256-colour palette (cached: children repeat colours). */
+function nearestLevel(v: number): number {
+  let best = 0;
+  for (let i = 1; i < CUBE.length; i++) if (Math.abs(CUBE[i] - v) < Math.abs(CUBE[best] - v)) best = i;
+  return best;
+}
+
+/**
+ * 24-bit colour → nearest xterm 256-palette index (cube or grey ramp).
+ * Our own, not blessed.colors.match: blessed's match cache is filled with
+ * 8-colour answers when the module loads, so it maps #ff8700 to 3, not 208.
+ */
 export function rgbTo256(rgb: number): number {
-  let idx = rgbCache.get(rgb);
-  if (idx === undefined) {
-    idx = matchRgb((rgb >> 16) & 0xff, (rgb >> 8) & 0xff, rgb & 0xff);
-    if (rgbCache.size < 4096) rgbCache.set(rgb, idx);
-  }
+  const cached = rgbCache.get(rgb);
+  if (cached !== undefined) return cached;
+  const r = (rgb >> 16) & 0xff;
+  const g = (rgb >> 8) & 0xff;
+  const b = rgb & 0xff;
+  const [ri, gi, bi] = [nearestLevel(r), nearestLevel(g), nearestLevel(b)];
+  const cube = 16 + 36 * ri + 6 * gi + bi;
+  const cubeDist = (CUBE[ri] - r) ** 2 + (CUBE[gi] - g) ** 2 + (CUBE[bi] - b) ** 2;
+  const greyStep = Math.max(0, Math.min(23, Math.round(((r + g + b) / 3 - 8) / 10)));
+  const grey = 8 + 10 * greyStep;
+  const greyDist = (grey - r) ** 2 + (grey - g) ** 2 + (grey - b) ** 2;
+  const idx = greyDist < cubeDist ? 232 + greyStep : cube;
+  if (rgbCache.size < 4096) rgbCache.set(rgb, idx); // children repeat colours
   return idx;
 }
 
@@ -220,13 +239,16 @@ export class PtyPane implements Disposable {
   private pendingHighSurrogate = '';
   private savedGrabKeys: boolean | undefined;
   private disposed = false;
+  private readonly ownsBox: boolean = false;
   private cols: number;
   private rows: number;
 
   constructor(opts: PtyPaneOptions) {
     if (opts.box) this.box = opts.box;
-    else if (opts.parent) this.box = blessed.box({ ...opts.boxOptions, parent: opts.parent });
-    else throw new Error('PtyPane needs a box or a parent');
+    else if (opts.parent) {
+      this.box = blessed.box({ ...opts.boxOptions, parent: opts.parent });
+      this.ownsBox = true;
+    } else throw new Error('PtyPane needs a box or a parent');
 
     this.releaseKey = opts.releaseKey ?? DEFAULT_RELEASE_KEY;
     this.doneKeys = new Set(opts.doneKeys ?? DEFAULT_DONE_KEYS);
@@ -245,13 +267,20 @@ export class PtyPane implements Disposable {
     this.cell = this.term.buffer.active.getNullCell();
 
     const { file, args, env, cwd } = opts.command;
-    this.child = pty.spawn(file, args, {
-      name: env.TERM ?? 'xterm-256color', // what our emulator actually is
-      cols: this.cols,
-      rows: this.rows,
-      cwd,
-      env,
-    });
+    try {
+      this.child = pty.spawn(file, args, {
+        name: env.TERM ?? 'xterm-256color', // what our emulator actually is
+        cols: this.cols,
+        rows: this.rows,
+        cwd,
+        env,
+      });
+    } catch (err) {
+      // Nothing is wired yet: free what we made, let the caller report it.
+      this.term.dispose();
+      if (this.ownsBox) this.box.destroy();
+      throw err;
+    }
 
     this.wire();
   }
@@ -315,6 +344,7 @@ export class PtyPane implements Disposable {
     this.exitEmitter.clear();
     this.releaseEmitter.clear();
     this.term.dispose();
+    if (this.ownsBox) this.box.destroy();
   }
 
   // --- internals --------------------------------------------------------------------------

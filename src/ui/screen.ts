@@ -113,26 +113,52 @@ function setupBundledTput(program: ProgramInternals, name: BundledTerminal): voi
   }
 }
 
+/**
+ * blessed builds its 256→8 colour reduction table at load time by calling
+ * colors.match() with the palette cut down to 8 entries, and match() caches
+ * every answer. Afterwards `{#ff8700-fg}` resolves to 3 (yellow) instead of
+ * 208 on a 256-colour terminal. The reduction table is already built; an
+ * empty cache makes later matches exact. Module-wide, once.
+ */
+let colourCacheFixed = false;
+function fixBlessedColourCache(): void {
+  if (colourCacheFixed) return;
+  colourCacheFixed = true;
+  (blessed as unknown as { colors: { _cache: Record<number, number> } }).colors._cache = {};
+}
+
 // --- console routing -----------------------------------------------------------
 
 const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
 
+// Reference-counted: screens may overlap (tests, a screen opened over another)
+// and go away in any order; console is patched while at least one is up and
+// restored exactly once when the last goes.
+const activeSinks = new Set<(line: string) => void>();
+let savedConsole: Array<readonly [(typeof CONSOLE_METHODS)[number], (...args: unknown[]) => void]> = [];
+
 /**
- * While the screen is up, anything printed through console.* (including Node's
+ * While a screen is up, anything printed through console.* (including Node's
  * own process warnings, which its default 'warning' handler prints through
- * console.error) would land on top of the TUI. Send it to a sink instead.
- * Returns the function that puts the original methods back.
+ * console.error) would land on top of the TUI. Send it to the sinks instead.
+ * Returns the function that removes this sink (idempotent).
  */
 function routeConsole(sink: (line: string) => void): () => void {
-  const saved = CONSOLE_METHODS.map((m) => [m, console[m]] as const);
-  for (const m of CONSOLE_METHODS) {
-    console[m] = (...args: unknown[]) => sink(`${m}: ${util.format(...args)}`);
+  const token = (line: string) => sink(line);
+  if (activeSinks.size === 0) {
+    savedConsole = CONSOLE_METHODS.map((m) => [m, console[m]] as const);
+    for (const m of CONSOLE_METHODS) {
+      console[m] = (...args: unknown[]) => {
+        const line = `${m}: ${util.format(...args)}`;
+        for (const s of activeSinks) s(line);
+      };
+    }
   }
-  let restored = false;
+  activeSinks.add(token);
   return () => {
-    if (restored) return;
-    restored = true;
-    for (const [m, fn] of saved) console[m] = fn;
+    if (!activeSinks.delete(token) || activeSinks.size > 0) return;
+    for (const [m, fn] of savedConsole) console[m] = fn;
+    savedConsole = [];
   };
 }
 
@@ -193,6 +219,7 @@ export function createScreen(opts: CreateScreenOptions = {}): Screen {
     else early.push(line);
   };
   const restoreConsole = routeConsole(sink);
+  fixBlessedColourCache();
 
   try {
     program = blessed.program({
@@ -357,16 +384,22 @@ export function installExitHandlers(
     finish(1, oneLine(`${m?.name ?? 'hardtop'}: fatal error: ${describeError(err)}`) + where);
   };
 
+  // Any other process.exit() (a library, a forgotten path): still restore.
+  // 'exit' listeners must be synchronous; restoreTerminal is.
+  const onExit = () => restoreTerminal(screen);
+
   const signals = Object.keys(SIGNALS) as HandledSignal[];
   for (const sig of signals) process.on(sig, onSignal);
   process.on('uncaughtException', onFatal);
   process.on('unhandledRejection', onFatal);
+  process.on('exit', onExit);
 
   return {
     dispose() {
       for (const sig of signals) process.off(sig, onSignal);
       process.off('uncaughtException', onFatal);
       process.off('unhandledRejection', onFatal);
+      process.off('exit', onExit);
     },
   };
 }

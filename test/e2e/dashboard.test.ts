@@ -2,7 +2,15 @@
 // read through a terminal emulator, keys pressed, what is visible asserted.
 import test from 'ava';
 import * as path from 'node:path';
-import { startTui } from '../helpers/tui';
+import { startTui, type Tui } from '../helpers/tui';
+
+async function waitUntil(tui: Tui, predicate: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${tui.screenText()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 const repo = path.resolve(__dirname, '../..');
 const bin = path.join(repo, 'bin/hardtop');
@@ -33,10 +41,13 @@ test('? opens help and Esc closes it', async (t) => {
   const tui = dashboard(t);
   await tui.waitForText('Updates');
   tui.press('?');
-  await tui.waitForText('close help');
+  await tui.waitForText(/┌─ help /);
+  await tui.waitForText('undo the latest applied change');
+  // Longer than the screen: it scrolls.
+  tui.press('jjjjjjjjjjjjjjjjjjjjjjjjjjjjjj');
   await tui.waitForText('Embedded terminal');
   tui.key('escape');
-  await tui.waitForNoText('close help');
+  await tui.waitForNoText(/┌─ help /);
   await tui.waitForText('Web headers');
   t.pass();
 });
@@ -71,8 +82,8 @@ test('80x24 works and a resize to 160x48 redraws to the new size', async (t) => 
   for (const title of PANEL_TITLES) await tui.waitForText(title);
   tui.resize(160, 48);
   // The key bar moves to the new last line; panel borders reach the new width.
-  await tui.waitFor(() => /q quit/.test(tui.line(47)), 'key bar on line 48');
-  await tui.waitFor(() => tui.line(1).length >= 150, 'panels span the new width');
+  await waitUntil(tui, () => /q quit/.test(tui.line(47)), 'key bar on line 48');
+  await waitUntil(tui, () => tui.line(1).length >= 150, 'panels span the new width');
   t.pass();
 });
 
@@ -87,11 +98,8 @@ test('SIGTERM leaves a sane terminal', async (t) => {
   t.true(tui.isCursorVisible());
 });
 
-test('NO_COLOR: no colours on screen, symbols still tell the status', async (t) => {
-  const tui = dashboard(t, 100, 30, { NO_COLOR: '1' });
-  await tui.waitForText(/✖|▲|✔/);
-  const text = tui.screenText();
-  const lines = text.split('\n');
+function colouredCells(tui: Tui): number {
+  const lines = tui.screenText().split('\n');
   let coloured = 0;
   for (let y = 0; y < lines.length; y++) {
     for (let x = 0; x < lines[y].length; x++) {
@@ -99,7 +107,22 @@ test('NO_COLOR: no colours on screen, symbols still tell the status', async (t) 
       if (s.fg !== 'default' || s.bg !== 'default') coloured++;
     }
   }
-  t.is(coloured, 0);
+  return coloured;
+}
+
+test('NO_COLOR: no colours on screen, symbols still tell the status', async (t) => {
+  const tui = dashboard(t, 100, 30, { NO_COLOR: '1' });
+  await tui.waitForText(/✖|▲|✔/);
+  t.is(colouredCells(tui), 0);
+});
+
+test('colours by default: a failing finding is drawn in red', async (t) => {
+  const tui = dashboard(t);
+  await tui.waitForText('│✖');
+  await tui.settle();
+  const at = tui.find('│✖')!; // a finding row, not the panel title's count
+  t.is(tui.cellStyle(at.x + 1, at.y).fg, 1);
+  t.true(colouredCells(tui) > 0);
 });
 
 test('TERM=screen-256color and tmux-256color: no terminfo errors on the screen', async (t) => {
