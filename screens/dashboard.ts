@@ -174,7 +174,7 @@ export class Dashboard {
       case 'detail:f':
         return void this.previewSelected();
       case 'dashboard:u':
-        return void this.runAction('undoing…', () => this.opts.actions.undo());
+        return void this.runAction('undoing…', () => this.opts.actions.undo()).then(() => this.opts.scheduler.refresh());
       case 'dashboard:r':
         this.opts.scheduler.refresh();
         return this.say('checking again…');

@@ -1,11 +1,12 @@
 // The reboot area's fixes (CHECKS.md "Fix ids": reboot.set-policy,
-// reboot.restart-services, reboot.schedule). None is written yet; findings
-// name a fix only once it exists here.
+// reboot.restart-services, reboot.schedule). Findings name a fix only once it
+// exists here (offer); restart-services and schedule are not written yet.
 
 import type { Fix } from '../../src/core/types';
 import { fixesThatExist } from '../updates/finding';
+import { setRebootPolicy } from './fix-set-policy';
 
-export const fixes: Fix[] = [];
+export const fixes: Fix[] = [setRebootPolicy];
 
 export function offer(...ids: string[]): string[] {
   return fixesThatExist(fixes, ids);

@@ -33,7 +33,9 @@ export const autoTimers: Check = guardedCheck({
       return finding(autoTimers, 'info', `systemd is not running here (no /run/systemd/system), so timers do not fire; on disk: ${described.join(', ')}`, evidence);
     }
     if (notEnabled.length > 0) {
-      return finding(autoTimers, 'fail', described.join(', '), evidence, offer('updates.enable-timers'));
+      // systemctl can unmask and enable, not bring back a unit file that is gone.
+      const fixable = states.every(({ state }) => state.state !== 'missing' && state.state !== 'broken');
+      return finding(autoTimers, 'fail', described.join(', '), evidence, fixable ? offer('updates.enable-timers') : []);
     }
     return finding(autoTimers, 'pass', described.join(', '), evidence);
   },

@@ -1,11 +1,15 @@
 // The updates area's fixes (CHECKS.md "Fix ids": updates.install-unattended,
 // updates.enable-unattended, updates.enable-timers, updates.enable-dnf-automatic).
-// None is written yet; findings name a fix only once it exists here.
+// Findings name a fix only once it exists here (offer); dnf-automatic is not
+// written yet.
 
 import type { Fix } from '../../src/core/types';
 import { fixesThatExist } from './finding';
+import { enableTimers } from './fix-enable-timers';
+import { enableUnattended } from './fix-enable-unattended';
+import { installUnattended } from './fix-install-unattended';
 
-export const fixes: Fix[] = [];
+export const fixes: Fix[] = [installUnattended, enableUnattended, enableTimers];
 
 export function offer(...ids: string[]): string[] {
   return fixesThatExist(fixes, ids);

@@ -19,6 +19,9 @@ export async function runDashboard(host: Host, catalog: Catalog, parsed: Extract
   // The plan the admin saw is the plan that is applied: the engine refuses it
   // if a file changed since (stale check), rather than silently re-planning.
   const previewed = new Map<string, Plan>();
+  // An apply in flight when a signal or a crash ends the dashboard is aborted
+  // and allowed to roll back before the process exits.
+  let inFlight: { abort: AbortController; done: Promise<unknown> } | null = null;
   const actions: DashboardActions = {
     async preview(fixId) {
       const planned = await planFix(host, catalog, fixId);
@@ -30,7 +33,19 @@ export async function runDashboard(host: Host, catalog: Catalog, parsed: Extract
       const plan = previewed.get(fixId);
       if (!plan) return { ok: false, message: `no preview of ${fixId}: press f first` };
       previewed.delete(fixId);
-      return applyFix(host, plan, (cmd) => (cmd.interactive ? runInTerminal(cmd) : host.exec(cmd.argv[0], cmd.argv.slice(1), { timeoutMs: cmd.timeoutMs })));
+      const abort = new AbortController();
+      const run = applyFix(
+        host,
+        plan,
+        (cmd) => (cmd.interactive ? runInTerminal(cmd) : host.exec(cmd.argv[0], cmd.argv.slice(1), { timeoutMs: cmd.timeoutMs, signal: abort.signal })),
+        abort.signal,
+      );
+      inFlight = { abort, done: run };
+      try {
+        return await run;
+      } finally {
+        inFlight = null;
+      }
     },
     undo: () => undoChange(host, null),
     async terminalSpawn(cmd) {
@@ -53,16 +68,22 @@ export async function runDashboard(host: Host, catalog: Catalog, parsed: Extract
     actions,
     onQuit: () => quit(0),
   });
-  const cleanup = () => {
+  const cleanup = async () => {
+    const pending = inFlight;
+    if (pending) {
+      pending.abort.abort('exit');
+      await pending.done.catch(() => undefined);
+    }
     dashboard.dispose();
     scheduler.dispose();
   };
-  const handlers = installExitHandlers(screen, cleanup);
+  // Generous grace: a rollback re-runs reloads before we may exit.
+  const handlers = installExitHandlers(screen, cleanup, { graceMs: 20_000 });
   // First frame before any check runs: panels fill in as checks finish.
   dashboard.start();
   scheduler.start();
   const code = await done;
-  cleanup();
+  await cleanup();
   handlers.dispose();
   restoreTerminal(screen);
   return code;

@@ -14,6 +14,8 @@ import type { Host } from '../host/host';
 import type { Io } from './main';
 import type { Parsed } from './args';
 
+const SIGNAL_NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
+
 function context(host: Host): RunContext {
   return { now: host.now(), network: host.network, signal: new AbortController().signal };
 }
@@ -29,8 +31,8 @@ export async function planFix(host: Host, catalog: Catalog, fixId: string): Prom
   }
 }
 
-export async function applyFix(host: Host, plan: Plan, runCommand?: CommandRunner): Promise<{ ok: boolean; message: string }> {
-  const outcome: ApplyOutcome = await applyPlan(host, plan, { runCommand });
+export async function applyFix(host: Host, plan: Plan, runCommand?: CommandRunner, signal?: AbortSignal): Promise<{ ok: boolean; message: string }> {
+  const outcome: ApplyOutcome = await applyPlan(host, plan, { runCommand, signal });
   if (outcome.ok) {
     const warn = outcome.warnings.length ? ` (${outcome.warnings.join('; ')})` : '';
     return { ok: true, message: `applied ${plan.fixId} as ${outcome.journalId}: ${outcome.changed.join(', ') || 'no file changed'}${warn}` };
@@ -88,8 +90,25 @@ export async function runFixCommand(host: Host, catalog: Catalog, parsed: Extrac
       return 0;
     }
   }
-  const result = await applyFix(host, planned.plan);
+  // A signal while the change is in flight (the SSH session drops, Ctrl-C)
+  // must roll it back, not leave the new config live: hold the signals, abort
+  // the apply, let it restore, then exit as the signal asks.
+  const abort = new AbortController();
+  let caught: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals) => {
+    caught ??= sig;
+    abort.abort(sig);
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const sig of signals) process.on(sig, onSignal);
+  let result: { ok: boolean; message: string };
+  try {
+    result = await applyFix(host, planned.plan, undefined, abort.signal);
+  } finally {
+    for (const sig of signals) process.removeListener(sig, onSignal);
+  }
   (result.ok ? io.stdout : io.stderr).write(`${result.ok ? '' : 'hardtop: '}${sanitizeText(result.message)}\n`);
+  if (caught) return 128 + SIGNAL_NUMBERS[caught as keyof typeof SIGNAL_NUMBERS];
   return result.ok ? 0 : 1;
 }
 
@@ -108,6 +127,7 @@ async function askYesNo(io: Io, question: string): Promise<boolean> {
   const answer = await new Promise<string>((resolve) => {
     process.stdin.setEncoding('utf8');
     process.stdin.once('data', (d) => resolve(String(d)));
+    process.stdin.once('end', () => resolve('')); // Ctrl-D: a no, said plainly below
     process.stdin.resume();
   });
   process.stdin.pause();

@@ -10,7 +10,7 @@ import { errorText } from './state';
 export type CommandRunner = (command: Command) => Promise<{ exitCode: number | null }>;
 
 /** null when the command succeeded, else one line saying how it failed. */
-export async function runPlanCommand(host: Host, command: Command, runner?: CommandRunner): Promise<string | null> {
+export async function runPlanCommand(host: Host, command: Command, runner?: CommandRunner, signal?: AbortSignal): Promise<string | null> {
   const shown = `\`${displayCommand(command)}\``;
   if (command.argv.length === 0) return `${command.describe}: empty command`;
   try {
@@ -18,7 +18,7 @@ export async function runPlanCommand(host: Host, command: Command, runner?: Comm
       const { exitCode } = await runner(command);
       return exitCode === 0 ? null : `command ${shown} failed (${exitCode === null ? 'killed' : `exit ${exitCode}`})`;
     }
-    const result = await host.exec(command.argv[0], command.argv.slice(1), { timeoutMs: command.timeoutMs });
+    const result = await host.exec(command.argv[0], command.argv.slice(1), { timeoutMs: command.timeoutMs, signal });
     if (result.spawnError) return `command ${shown} could not run: ${sanitizeText(result.spawnError)}`;
     if (result.timedOut) return `command ${shown} timed out`;
     if (result.exitCode === 0) return null;

@@ -54,12 +54,24 @@ export interface ApplyOptions {
   verify?: () => Promise<{ ok: boolean; summary: string }>;
   /** Crash-injection seam: awaited between every two steps. */
   hooks?: { onStep?(step: string): void | Promise<void> };
+  /**
+   * Aborted by a signal (SIGINT/SIGTERM/SIGHUP, the SSH session dropping):
+   * the apply stops at the next step boundary — a running command is killed —
+   * and rolls back, instead of leaving the new config live and unjournaled.
+   */
+  signal?: AbortSignal;
 }
 
 export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions = {}): Promise<ApplyOutcome> {
   const stateDir = opts.stateDir ?? DEFAULT_STATE_DIR;
-  const step = async (name: string) => {
+  const hook = async (name: string) => {
     await opts.hooks?.onStep?.(name);
+  };
+  // Forward steps also stop when the apply was aborted; rollback steps only
+  // call the hook (an abort must never interrupt the rollback itself).
+  const step = async (name: string) => {
+    await hook(name);
+    if (opts.signal?.aborted) throw new Error(`interrupted (${String(opts.signal.reason ?? 'signal')}) at ${name}`);
   };
 
   // 1. Refuse early: nothing is read or created for a plan we will not apply.
@@ -80,7 +92,7 @@ export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions = {})
     } catch (err) {
       return notApplied('refused', `state dir ${stateDir} is not usable: ${oneLine(errorText(err))}; nothing was changed`);
     }
-    return await applyFromBackup(host, plan, read.originals, stateDir, opts, step);
+    return await applyFromBackup(host, plan, read.originals, stateDir, opts, step, hook);
   } catch (err) {
     // Only a throwing hook or a Host bug gets here, and always before the first
     // live write (later stages catch their own errors and roll back).
@@ -95,6 +107,7 @@ async function applyFromBackup(
   stateDir: string,
   opts: ApplyOptions,
   step: (name: string) => Promise<void>,
+  hook: (name: string) => Promise<void>,
 ): Promise<ApplyOutcome> {
   const now = host.now();
   let journalId = newJournalId(now);
@@ -157,7 +170,7 @@ async function applyFromBackup(
   }
 
   const rollBackWith = (stage: ApplyStage, message: string, touched: JournalFile[], started: Command[]) =>
-    rollBack(host, { stage, message, touched, started, backup, runner: opts.runCommand, step }).then(
+    rollBack(host, { stage, message, touched, started, backup, runner: opts.runCommand, step: hook }).then(
       async ({ rolledBack, message: full }) => {
         const outcome = rolledBack ? 'rolled-back' : 'rollback-failed';
         await appendJournal(host, stateDir, record(outcome, stage, full)).catch(() => undefined);
@@ -202,8 +215,9 @@ async function applyFromBackup(
   const started: Command[] = [];
   for (const command of plan.commands) {
     started.push(command);
-    const failure = await runPlanCommand(host, command, opts.runCommand);
+    const failure = await runPlanCommand(host, command, opts.runCommand, opts.signal);
     if (failure) return await rollBackWith('command', failure, touched, started);
+    if (opts.signal?.aborted) return await rollBackWith('command', `interrupted after ${command.describe}`, touched, started);
   }
   try {
     await step('commands-run');

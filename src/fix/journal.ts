@@ -187,7 +187,7 @@ function parseRecord(line: string): JournalRecord | null {
   }
   if (!isObject(value) || typeof value.id !== 'string' || typeof value.at !== 'string') return null;
   if (value.action === 'apply' && typeof value.fixId === 'string' && areFiles(value.files)) {
-    return { ...(value as unknown as ApplyRecord), commands: Array.isArray(value.commands) ? (value.commands as string[][]) : [] };
+    return { ...(value as unknown as ApplyRecord), commands: argvList(value.commands) };
   }
   if (value.action === 'undo' && typeof value.of === 'string' && Array.isArray(value.files)) {
     return value as unknown as UndoRecord;
@@ -207,7 +207,7 @@ function parseManifest(raw: string, dirName: string): BackupManifest | null {
   // claims another id was copied or tampered with.
   if (value.id !== dirName || typeof value.fixId !== 'string' || typeof value.at !== 'string') return null;
   if (!areFiles(value.files)) return null;
-  return { ...(value as unknown as BackupManifest), commands: Array.isArray(value.commands) ? (value.commands as string[][]) : [] };
+  return { ...(value as unknown as BackupManifest), commands: argvList(value.commands) };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -228,4 +228,10 @@ function areFiles(v: unknown): v is JournalFile[] {
         typeof f.mode === 'number',
     )
   );
+}
+
+/** Only well-formed argv arrays survive: a damaged journal must not crash undo. */
+function argvList(value: unknown): string[][] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((argv): argv is string[] => Array.isArray(argv) && argv.length > 0 && argv.every((a) => typeof a === 'string'));
 }

@@ -87,6 +87,9 @@ export async function undo(host: Host, opts: UndoOptions = {}): Promise<UndoOutc
     targets.push({ ...r, mixedAllowed: r.outcome === 'rollback-failed' || undoFailed.has(r.id), order });
   });
   for (const i of view.interrupted) {
+    // An apply killed before it wrote anything (during validation, say) left
+    // a manifest but changed no file: it must not hide the real latest change.
+    if (opts.journalId === undefined && (await changedNothing(host, i.files))) continue;
     targets.push({ ...i, mixedAllowed: true, order: Number.MAX_SAFE_INTEGER });
   }
 
@@ -109,6 +112,15 @@ export async function undo(host: Host, opts: UndoOptions = {}): Promise<UndoOutc
   }
 
   return undoTarget(host, stateDir, target, warnings);
+}
+
+async function changedNothing(host: Host, files: JournalFile[]): Promise<boolean> {
+  try {
+    for (const f of files) if ((await currentSha(host, f.path)) !== f.sha256Before) return false;
+    return true;
+  } catch {
+    return false; // unreadable: let undoTarget report it properly
+  }
 }
 
 async function undoTarget(host: Host, stateDir: string, target: UndoTarget, warnings: string[]): Promise<UndoOutcome> {
