@@ -40,6 +40,8 @@ export interface DashboardOptions {
   screen: blessed.Widgets.Screen;
   scheduler: Scheduler;
   checks: readonly Check[];
+  /** Areas left out with --only: their panels say so instead of "no checks". */
+  excluded: readonly Area[];
   facts: Promise<HeaderFacts>;
   readOnly: boolean;
   color: boolean;
@@ -247,7 +249,10 @@ export class Dashboard {
     try {
       const preview = await this.opts.actions.preview(fixId);
       if ('error' in preview) this.say(preview.error);
-      else this.overlay = { kind: 'preview', fixId, preview, scroll: 0 };
+      else {
+        this.flash = null; // the preview's own key bar must show, not "planning…"
+        this.overlay = { kind: 'preview', fixId, preview, scroll: 0 };
+      }
     } finally {
       this.busy = false;
       this.render.request();
@@ -379,7 +384,8 @@ export class Dashboard {
     box.setLabel(` ${isFocused ? '▶ ' : ''}${AREA_TITLES[area]}${counts ? ` ${counts}` : ''} `);
     box.style.border = this.opts.color ? { fg: isFocused ? 'white' : STATUS_COLOR[status] } : {};
     if (rows.length === 0) {
-      box.setContent(this.opts.color ? '{gray-fg}no checks in this area yet{/gray-fg}' : 'no checks in this area yet');
+      const why = this.opts.excluded.includes(area) ? 'not selected (--only)' : 'no checks in this area yet';
+      box.setContent(this.opts.color ? `{gray-fg}${why}{/gray-fg}` : why);
       return;
     }
     const sel = Math.min(this.selected.get(area) ?? 0, rows.length - 1);

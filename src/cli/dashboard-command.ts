@@ -5,7 +5,7 @@ import { Dashboard, type DashboardActions } from '../../screens/dashboard';
 import type { Catalog } from '../core/catalog';
 import { selectChecks } from '../core/catalog';
 import { Scheduler } from '../core/scheduler';
-import type { Plan } from '../core/types';
+import { AREAS, type Plan } from '../core/types';
 import type { Host } from '../host/host';
 import { createScreen, installExitHandlers, noColorRequested, restoreTerminal } from '../ui/screen';
 import type { Parsed } from './args';
@@ -62,6 +62,7 @@ export async function runDashboard(host: Host, catalog: Catalog, parsed: Extract
     screen,
     scheduler,
     checks,
+    excluded: parsed.only ? AREAS.filter((a) => !parsed.only!.includes(a)) : [],
     facts: host.facts().then((f) => ({ ...f, root: host.root })),
     readOnly: !host.isRoot,
     color: !noColorRequested(process.env),

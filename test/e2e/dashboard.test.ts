@@ -135,3 +135,11 @@ test('TERM=screen-256color and tmux-256color: no terminfo errors on the screen',
     await tui.exited;
   }
 });
+
+test('--only: the panels of areas left out say so', async (t) => {
+  const tui = startTui({ cmd: process.execPath, args: [bin, '--root', fixtureRoot, '--no-network', '--only', 'reboot'], cols: 100, rows: 30, env: { TERM: 'xterm-256color' } });
+  t.teardown(() => tui.dispose());
+  await tui.waitForText('not selected (--only)');
+  await tui.waitForText(/Reboot ✖/);
+  t.notRegex(tui.screenText(), /Automatic updates/);
+});
