@@ -3,9 +3,10 @@
 
 import type { Catalog } from '../src/core/catalog';
 import * as reboot from './reboot/index';
+import * as ssh from './ssh/index';
 import * as updates from './updates/index';
 
 export const catalog: Catalog = {
-  checks: [...updates.checks, ...reboot.checks],
-  fixes: [...updates.fixes, ...reboot.fixes],
+  checks: [...updates.checks, ...reboot.checks, ...ssh.checks],
+  fixes: [...updates.fixes, ...reboot.fixes, ...ssh.fixes],
 };
