@@ -14,27 +14,44 @@ import { normaliseHostPath } from './host-paths';
 import type { PathResolver } from './rooted-resolve';
 
 export const WATCH_DEBOUNCE_MS = 100;
+/**
+ * Longest a change waits while events keep coming. A plain debounce restarts
+ * on every event, so a log written more often than every 100 ms (a
+ * brute-force flood at 10,000 lines/s) would never refresh until the flood
+ * stopped — exactly when the admin is watching it.
+ */
+export const WATCH_MAX_WAIT_MS = 250;
 
 export function watchPaths(
   resolver: PathResolver,
   paths: string[],
   onChange: (path: string) => void,
   debounceMs = WATCH_DEBOUNCE_MS,
+  maxWaitMs = WATCH_MAX_WAIT_MS,
 ): Disposable {
   const watchers: fs.FSWatcher[] = [];
-  const timers = new Map<string, NodeJS.Timeout>();
+  /** Per host path: the pending callback and when its first unreported event came. */
+  const pending = new Map<string, { timer: NodeJS.Timeout; firstAt: number }>();
   let disposed = false;
 
+  // Trailing debounce with a max wait: fire `debounceMs` after the last event,
+  // but never later than `maxWaitMs` after the first unreported one. After a
+  // fire the next event opens a new window, so a flood gives one callback per
+  // ~maxWaitMs and a last one after it ends.
   const fire = (hostPath: string): void => {
     if (disposed) return;
-    clearTimeout(timers.get(hostPath));
-    timers.set(
-      hostPath,
-      setTimeout(() => {
-        timers.delete(hostPath);
+    const now = Date.now();
+    const was = pending.get(hostPath);
+    if (was) clearTimeout(was.timer);
+    const firstAt = was?.firstAt ?? now;
+    const delay = Math.max(0, Math.min(debounceMs, firstAt + maxWaitMs - now));
+    pending.set(hostPath, {
+      firstAt,
+      timer: setTimeout(() => {
+        pending.delete(hostPath);
         if (!disposed) onChange(hostPath);
-      }, debounceMs),
-    );
+      }, delay),
+    });
   };
 
   const add = (real: string, filterName: string | null, hostPath: string): void => {
@@ -79,8 +96,8 @@ export function watchPaths(
     dispose(): void {
       disposed = true;
       for (const w of watchers.splice(0)) w.close();
-      for (const t of timers.values()) clearTimeout(t);
-      timers.clear();
+      for (const p of pending.values()) clearTimeout(p.timer);
+      pending.clear();
     },
   };
 }

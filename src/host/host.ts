@@ -1,3 +1,15 @@
+import type {
+  HttpGetOptions,
+  HttpGetResult,
+  HttpTarget,
+  ProbeOptions,
+  ProbeTarget,
+  TlsAcceptResult,
+  TlsHandshakeOptions,
+  TlsHandshakeResult,
+  TlsOffer,
+} from './probe-types';
+
 // The Host port: the only door from hardtop to the machine.
 // Every path given to a Host method is a *host path* ("/etc/ssh/sshd_config"):
 // the implementation maps it under --root. Evidence keeps host paths.
@@ -73,6 +85,9 @@ export interface WriteOptions {
 
 export type AtomicWriteStep = 'temp-created' | 'temp-written' | 'temp-synced' | 'owner-set' | 'renamed' | 'dir-synced';
 
+/** A process started to outlive hardtop (see Host.spawnDetached). */
+export type SpawnDetachedResult = { ok: true; pid: number; program: string } | { ok: false; reason: string };
+
 export interface Host {
   /** The real directory that plays "/" (--root), absolute, no trailing slash except "/". */
   readonly root: string;
@@ -98,6 +113,15 @@ export interface Host {
 
   /** Run a program by bare name (resolved once from root-owned system dirs) with an argv array. */
   exec(program: string, args: string[], opts?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Start a program that must OUTLIVE hardtop (commit-confirmed's reverter):
+   * its own session (setsid), no terminal, stdio on /dev/null, the clean
+   * environment, not waited for and not killed when hardtop exits. `program`
+   * is a bare name (trusted lookup) or "node": the Node running hardtop,
+   * accepted only when it and its directories are root-owned and not
+   * group/other-writable.
+   */
+  spawnDetached(program: string, args: string[]): Promise<SpawnDetachedResult>;
   /** Absolute path of a trusted program, or null. */
   which(program: string): Promise<string | null>;
   /**
@@ -119,6 +143,15 @@ export interface Host {
   writeReal(realPath: string, data: string | Buffer): Promise<void>;
   /** A report file the user named (a real path, not under --root); never written through a symlink. */
   writeOutputFile(realPath: string, data: string): Promise<void>;
+
+  /**
+   * Network probes of the local web server. Loopback only (127.0.0.0/8, ::1):
+   * anything else is refused before a socket opens; under --no-network they
+   * answer "skipped" without opening one. They never throw.
+   */
+  tlsHandshake(target: ProbeTarget, opts?: Omit<TlsHandshakeOptions, 'network'>): Promise<TlsHandshakeResult>;
+  tlsAccepts(target: ProbeTarget, offer: TlsOffer, opts?: Omit<ProbeOptions, 'network'>): Promise<TlsAcceptResult>;
+  httpGet(target: HttpTarget, opts?: Omit<HttpGetOptions, 'network'>): Promise<HttpGetResult>;
 
   env(name: string): string | undefined;
   now(): Date;

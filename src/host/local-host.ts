@@ -10,19 +10,34 @@
 //   trusted-program  which binary a bare name means (root-owned system dirs only)
 //   run-program      argv-only, clean-env, process-group-killed execution
 //   atomic-write     crash-safe replacement keeping owner and mode
+//   output-file      --output reports: replace the name, never follow it, ours and 0644
 //   private-state    0700 state dir, 0600 append-only files
 //   staging          temp trees for validating configs, fenced to the state dir
-//   file-watch       debounced change notification
+//   file-watch       debounced (with a max wait) change notification
 //   host-facts       hostname, OS, kernel, uptime
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ExecOptions, ExecResult, FileStat, Host, ReadOptions, ReadResult, WriteOptions } from './host';
+import { httpGet } from './http-probe';
+import type {
+  HttpGetOptions,
+  HttpGetResult,
+  HttpTarget,
+  ProbeOptions,
+  ProbeTarget,
+  TlsAcceptResult,
+  TlsHandshakeOptions,
+  TlsHandshakeResult,
+  TlsOffer,
+} from './probe-types';
+import { tlsAccepts, tlsHandshake } from './tls-probe';
 import { HostError } from './host';
 import { writeAtomic } from './atomic-write';
-import { describeKind, errnoOf, kindOf, toFileStat } from './file-stat';
+import { errnoOf, toFileStat } from './file-stat';
 import { watchPaths } from './file-watch';
+import { writeOutputFile } from './output-file';
 import { expandGlob, compareNames } from './glob';
 import { gatherFacts } from './host-facts';
 import { displayPath, normaliseHostPath } from './host-paths';
@@ -32,6 +47,7 @@ import { cleanEnvironment, runProgram } from './run-program';
 import { readBounded } from './safe-read';
 import { StagingArea } from './staging';
 import { findTrustedProgram, type ProgramLookup } from './trusted-program';
+import { spawnDetached } from './spawn-detached';
 
 export interface LocalHostOptions {
   /** Real directory playing "/" (--root). Default "/". */
@@ -72,7 +88,6 @@ class LocalHost implements Host {
   readonly user: string;
   readonly network: boolean;
   private readonly resolver: PathResolver;
-  private readonly outputResolver: PathResolver;
   private readonly staging: StagingArea;
   /** Positive lookups only: a program installed by a fix must be found on the next run. */
   private readonly programs = new Map<string, Promise<ProgramLookup>>();
@@ -83,7 +98,6 @@ class LocalHost implements Host {
     this.isRoot = process.geteuid!() === 0;
     this.user = loginName();
     this.resolver = createResolver(this.root);
-    this.outputResolver = createResolver('/');
     this.staging = new StagingArea(this.resolver, normaliseHostPath(opts.stateDir ?? DEFAULT_STATE_DIR));
   }
 
@@ -199,6 +213,10 @@ class LocalHost implements Host {
     return runProgram({ path: r.path, invokedAs: r.invokedAs }, args, [program, ...args], opts);
   }
 
+  spawnDetached(program: string, args: string[]) {
+    return spawnDetached(program, args);
+  }
+
   // --- writing -------------------------------------------------------------
 
   writeAtomic(p: string, data: string | Buffer, opts?: WriteOptions): Promise<void> {
@@ -231,17 +249,25 @@ class LocalHost implements Host {
 
   /**
    * A file the user asked for (`check --output`): a path on the real system,
-   * whatever --root says. Replaced atomically and never through a symlink, so
-   * a link planted in /tmp cannot make root overwrite another file.
+   * whatever --root says. See output-file.ts: the name is replaced, never
+   * written through, and the result is ours and 0644.
    */
-  async writeOutputFile(realPath: string, data: string): Promise<void> {
-    const abs = path.resolve(realPath);
-    const st = await fs.promises.lstat(abs).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return null;
-      throw new HostError(`${abs}: ${err.message}`, abs, err.code);
-    });
-    if (st && !st.isFile()) throw new HostError(`${abs}: is ${describeKind(kindOf(st))}; refusing to write the report there`, abs, 'EEXIST');
-    await writeAtomic(this.outputResolver, abs, data, { mode: st ? st.mode & 0o777 : 0o644 });
+  writeOutputFile(realPath: string, data: string): Promise<void> {
+    return writeOutputFile(realPath, data);
+  }
+
+  // --- loopback probes -----------------------------------------------------
+
+  tlsHandshake(target: ProbeTarget, opts: Omit<TlsHandshakeOptions, 'network'> = {}): Promise<TlsHandshakeResult> {
+    return tlsHandshake(target, { ...opts, network: this.network });
+  }
+
+  tlsAccepts(target: ProbeTarget, offer: TlsOffer, opts: Omit<ProbeOptions, 'network'> = {}): Promise<TlsAcceptResult> {
+    return tlsAccepts(target, offer, { ...opts, network: this.network });
+  }
+
+  httpGet(target: HttpTarget, opts: Omit<HttpGetOptions, 'network'> = {}): Promise<HttpGetResult> {
+    return httpGet(target, { ...opts, network: this.network });
   }
 
   // --- the rest ------------------------------------------------------------

@@ -75,6 +75,11 @@ async function createMissingDirs(resolver: PathResolver, hostPath: string): Prom
   } finally {
     await h.close();
   }
+  // The new entry lives in the parent: without this a power cut can lose the
+  // directory after the journal said files went into it.
+  await syncDirectory(realDirOf(realAgain)).catch((err) => {
+    throw wrapFs(err, hostPath, 'created, but could not sync its parent directory');
+  });
 }
 
 /** Append one line to a private (0600, ours) file, creating it 0600. */
@@ -117,13 +122,19 @@ export async function appendPrivate(resolver: PathResolver, pathIn: string, line
 
 export async function removeHostPath(resolver: PathResolver, pathIn: string): Promise<void> {
   const hostPath = normaliseHostPath(pathIn);
+  let real: string;
   try {
+    real = await realEntry(resolver, hostPath);
     // unlink removes a link itself, never what it points to.
-    await fs.promises.unlink(await realEntry(resolver, hostPath));
+    await fs.promises.unlink(real);
   } catch (err) {
     if (errnoOf(err) === 'ENOENT') return;
     throw wrapFs(err, hostPath, 'cannot remove');
   }
+  // Make the removal durable (an undo that deleted a file a fix created must not come back after a crash).
+  await syncDirectory(realDirOf(real)).catch((err) => {
+    throw wrapFs(err, hostPath, 'removed, but could not sync its directory');
+  });
 }
 
 function realDirOf(real: string): string {

@@ -13,7 +13,7 @@
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { ExecOptions, ExecResult } from './host';
-import { CLEAN_PATH } from './trusted-program';
+import { trustedSearchPath } from './trusted-program';
 
 export const DEFAULT_EXEC_TIMEOUT_MS = 15_000;
 export const DEFAULT_MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
@@ -22,8 +22,52 @@ export const KILL_GRACE_MS = 1_000;
 /** After the child exits, how long to wait for a straggler still holding our pipes. */
 const DRAIN_AFTER_EXIT_MS = 500;
 
-export function cleanEnvironment(extra: Record<string, string> = {}): Record<string, string> {
-  return { PATH: CLEAN_PATH, LC_ALL: 'C', LANG: 'C', ...extra };
+/**
+ * The whole environment a child gets. PATH holds only the trusted system
+ * directories that pass the ownership checks (see trustedSearchPath); `dirs`
+ * is a test seam.
+ */
+export function cleanEnvironment(
+  extra: Record<string, string> = {},
+  dirs?: readonly string[],
+): Record<string, string> {
+  return { PATH: trustedSearchPath(dirs), LC_ALL: 'C', LANG: 'C', ...extra };
+}
+
+/**
+ * Process groups of children still running. Each child leads its own group
+ * (detached), so our death does not reach them: without this, a hardtop that
+ * exits (or crashes) mid-run leaves them running with no timeout at all.
+ * A group leaves the registry when its run settles (leader exited, pipes done
+ * or given up): after that its pgid may be reused by an unrelated process, so
+ * a straggler that outlives its leader on purpose is not ours to kill later.
+ */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+/**
+ * SIGKILL every live child process group, synchronously (usable in 'exit').
+ * Installed once as a process 'exit' listener on the first spawn. A death by
+ * an unhandled signal emits no 'exit': the CLI should turn SIGTERM/SIGINT/
+ * SIGHUP into process.exit() for this to run.
+ */
+export function killLiveChildren(): void {
+  for (const pgid of liveGroups) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // ESRCH: already gone.
+    }
+  }
+  liveGroups.clear();
+}
+
+function registerGroup(pgid: number): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', killLiveChildren);
+  }
+  liveGroups.add(pgid);
 }
 
 export interface ResolvedProgram {
@@ -77,6 +121,9 @@ export function runProgram(
       return;
     }
 
+    const pgid = child.pid;
+    if (pgid !== undefined) registerGroup(pgid);
+
     const out = new BoundedCollector(maxBytes);
     const err = new BoundedCollector(maxBytes);
     let settled = false;
@@ -98,6 +145,7 @@ export function runProgram(
       // Not unref'd: if we are shutting down, stragglers ignoring SIGTERM still get SIGKILL.
       setTimeout(() => {
         if (child.pid !== undefined && groupAlive(child.pid)) killGroup('SIGKILL');
+        if (pgid !== undefined) liveGroups.delete(pgid);
       }, KILL_GRACE_MS);
     };
 
@@ -114,6 +162,8 @@ export function runProgram(
     const finish = (extra: Partial<ExecResult> = {}): void => {
       if (settled) return;
       settled = true;
+      // A group being terminated stays registered until its SIGKILL step has run.
+      if (pgid !== undefined && !terminating) liveGroups.delete(pgid);
       clearTimeout(timer);
       if (drainTimer) clearTimeout(drainTimer);
       opts.signal?.removeEventListener('abort', onAbort);

@@ -12,7 +12,10 @@
 //   - in an untrusted tree, walks the path one component at a time from a
 //     directory fd (openat-like via /proc/self/fd/N/NAME) with O_NOFOLLOW, so
 //     no component at or below the tree can be a symlink, even one swapped in
-//     between our check and our open.
+//     between our check and our open;
+//   - in an untrusted tree, refuses any ".." in the path given and any path
+//     not below the tree (never a silent trusting read instead), and a file
+//     with more than one hard link (a user's name for root's inode).
 
 import * as fs from 'node:fs';
 import type { FileStat, ReadOptions } from './host';
@@ -48,15 +51,23 @@ export async function readBounded(resolver: PathResolver, path: string, opts: Re
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_READ_BYTES;
   try {
     if (opts.untrustedBelow !== undefined) {
+      // Decided on the RAW components: normalising first would turn
+      // "/home/u/../../etc/shadow" into a path outside the tree, and a caller
+      // that asked for an untrusted read must never get a trusting one.
       const untrusted = normaliseHostPath(opts.untrustedBelow);
-      if (isAtOrBelow(hostPath, untrusted) && hostPath !== '/') {
-        return await readUntrusted(resolver, hostPath, untrusted, maxBytes);
+      if (hasDotDot(path) || hasDotDot(opts.untrustedBelow) || !isAtOrBelow(hostPath, untrusted)) {
+        return failure('denied', path, `refused: path leaves ${displayPath(untrusted)}`);
       }
+      return await readUntrusted(resolver, hostPath, untrusted, maxBytes);
     }
     return await readTrusted(resolver, hostPath, maxBytes);
   } catch (err) {
     return failureFromError(err, hostPath);
   }
+}
+
+function hasDotDot(p: string): boolean {
+  return p.split('/').includes('..');
 }
 
 async function readTrusted(resolver: PathResolver, hostPath: string, maxBytes: number): Promise<BoundedRead> {
@@ -93,10 +104,13 @@ export async function readOpenedFile(
   handle: fs.promises.FileHandle,
   hostPath: string,
   maxBytes: number,
+  refuse?: (st: fs.Stats) => Failure | null,
 ): Promise<BoundedRead> {
   try {
     const st = await handle.stat();
     if (!st.isFile()) return notAFile(hostPath, kindOf(st));
+    const refused = refuse?.(st) ?? null;
+    if (refused !== null) return refused;
     if (st.size > maxBytes) return tooLarge(hostPath, st.size, maxBytes);
     // st.size is a hint only (/proc files say 0, a file may grow): read to EOF, bounded.
     const limit = maxBytes + 1;
@@ -167,7 +181,14 @@ async function readUntrusted(resolver: PathResolver, hostPath: string, untrusted
         if ((err as NodeJS.ErrnoException).code === 'ELOOP') return symlinkRefused(hostPath, componentHost, untrusted);
         throw err;
       }
-      return await readOpenedFile(handle, hostPath, maxBytes);
+      // A hard link is the user's name for someone else's inode: on the same
+      // filesystem a user can link /etc/shadow into their home without being
+      // able to read it. Judged on the file we hold (fstat), not the name.
+      return await readOpenedFile(handle, hostPath, maxBytes, (held) =>
+        held.nlink > 1
+          ? failure('denied', hostPath, `refused: it has ${held.nlink} hard links inside the untrusted tree ${displayPath(untrusted)} (it may be another file's name)`)
+          : null,
+      );
     }
     // Only reached for an empty walk, which readBounded rules out ("/" itself).
     return failure('not-a-file', hostPath, 'is a directory, not a file');

@@ -1,4 +1,4 @@
-// The staging area: private temp dirs under <stateDir>/tmp where the fix
+// The staging area: private temp dirs in /tmp where the fix
 // engine copies a config tree, puts the edited files in, and runs the
 // service's checker on it (so a temp file never sits where an Include glob
 // could pick it up).
@@ -27,25 +27,27 @@ export class StagingArea {
     private readonly stateDir: string,
   ) {}
 
-  private get tmpHostDir(): string {
-    return normaliseHostPath(`${this.stateDir}/tmp`);
-  }
+  /** The temp dirs this host made and has not disposed: the only places real-path writes may go. */
+  private readonly live = new Set<string>();
 
-  /** Real path of <stateDir>/tmp, created private if needed. */
-  private async realRoot(): Promise<string> {
-    await ensurePrivateDir(this.resolver, this.stateDir);
-    await ensurePrivateDir(this.resolver, this.tmpHostDir);
-    return this.resolver.resolveLinks(this.tmpHostDir, true);
-  }
-
+  /**
+   * A fresh private dir in the real /tmp (mkdtemp: 0700, a random name, in a
+   * sticky dir nobody else can rename it out of). Not under the state dir: a
+   * read-only check (sshd -T on a staged copy) must neither write into a
+   * --root sysroot nor need root's /var/lib/hardtop. Fixed /tmp, not $TMPDIR:
+   * the caller's environment is not trusted.
+   */
   async makeTempDir(prefix: string): Promise<{ path: string; dispose(): Promise<void> }> {
-    const root = await this.realRoot();
     // The prefix becomes part of a name: keep it to a harmless alphabet.
     const safe = (prefix.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '') || 'tmp').slice(0, 60);
-    const dir = await fs.promises.mkdtemp(path.join(root, safe.endsWith('-') ? safe : `${safe}-`));
+    const dir = await fs.promises.mkdtemp(path.join('/tmp', `hardtop-${safe.endsWith('-') ? safe : `${safe}-`}`));
+    this.live.add(dir);
     return {
       path: dir,
-      dispose: () => fs.promises.rm(dir, { recursive: true, force: true }), // rm never follows links
+      dispose: async () => {
+        this.live.delete(dir);
+        await fs.promises.rm(dir, { recursive: true, force: true }); // rm never follows links
+      },
     };
   }
 
@@ -55,10 +57,10 @@ export class StagingArea {
    * absolute path and the area root.
    */
   private async fence(realPath: string, allowMissing: boolean): Promise<string> {
-    const root = await this.realRoot();
     const abs = path.resolve(realPath);
-    if (abs === root || !isAtOrBelow(abs, root)) {
-      throw new HostError(`${displayPath(abs)}: outside hardtop's staging area ${displayPath(root)}; refusing to write there`, abs, 'EPERM');
+    const root = [...this.live].find((d) => abs !== d && isAtOrBelow(abs, d));
+    if (root === undefined) {
+      throw new HostError(`${displayPath(abs)}: outside hardtop's staging dirs; refusing to write there`, abs, 'EPERM');
     }
     const rel = abs.slice(root.length + 1).split('/');
     let cur = root;

@@ -13,7 +13,7 @@ import { displayPath } from './host-paths';
 
 export const TRUSTED_DIRS: readonly string[] = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
-/** The PATH children get: the same trusted directories, nothing from our caller. */
+/** The directories we search, as a PATH-style list (for messages). Children get trustedSearchPath(). */
 export const CLEAN_PATH = TRUSTED_DIRS.join(':');
 
 export type ProgramLookup =
@@ -69,4 +69,44 @@ function ownershipProblem(p: string, st: fs.Stats): string | null {
   if (st.uid !== 0) return `${displayPath(p)} is owned by uid ${st.uid}, not root`;
   if ((st.mode & 0o022) !== 0) return `${displayPath(p)} is writable by ${st.mode & 0o002 ? 'others' : 'its group'} (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`;
   return null;
+}
+
+/**
+ * The PATH our children get: the trusted directories that pass the same
+ * ownership checks as program lookup (the directory's real path and every
+ * ancestor root-owned, not group/other-writable), in order. A child that runs
+ * `sh -c 'foo'` or execs a helper by name searches this PATH itself; Debian's
+ * root:staff 02775 /usr/local would otherwise let the staff group choose what
+ * it runs as root. Missing directories are left out. The default list is
+ * computed once (synchronously: cleanEnvironment is sync) and cached for the
+ * life of the process; `dirs` is injectable for tests.
+ */
+export function trustedSearchPath(dirs: readonly string[] = TRUSTED_DIRS): string {
+  if (dirs === TRUSTED_DIRS) {
+    defaultSearchPath ??= computeSearchPath(TRUSTED_DIRS);
+    return defaultSearchPath;
+  }
+  return computeSearchPath(dirs);
+}
+
+let defaultSearchPath: string | undefined;
+
+function computeSearchPath(dirs: readonly string[]): string {
+  return dirs.filter((dir) => untrustedDirReasonSync(dir) === null).join(':');
+}
+
+/** null when `dir` resolves to a directory that, with all its ancestors, passes ownershipProblem. */
+function untrustedDirReasonSync(dir: string): string | null {
+  let real: string;
+  try {
+    real = fs.realpathSync(dir);
+    if (!fs.statSync(real).isDirectory()) return `${displayPath(dir)} is not a directory`;
+    for (let d = real; ; d = path.dirname(d)) {
+      const problem = ownershipProblem(d, fs.statSync(d));
+      if (problem !== null) return problem;
+      if (d === '/') return null;
+    }
+  } catch (err) {
+    return `${displayPath(dir)}: ${(err as Error).message}`;
+  }
 }

@@ -60,15 +60,3 @@ test('fallback: +/- algorithm lists are applied to the defaults (HostKeyAlgorith
   t.is(dep.status, 'warn');
   t.regex(dep.summary, /unknown keyword "FrobnicateLogins" \(sshd may refuse it\) at \/etc\/ssh\/sshd_config:1\d\d/);
 });
-
-sshdTest('when the configuration cannot be staged, the parse decides and the evidence says why', async (t) => {
-  const root = copyRoot(t, 'ssh-include-first');
-  // hardtop's state dir inside the root is a file: no staging directory can be made there.
-  fs.mkdirSync(path.join(root, 'var/lib'), { recursive: true });
-  fs.writeFileSync(path.join(root, 'var/lib/hardtop'), 'not a directory\n');
-  const found = await runAll(checks, hostFor(root));
-  const f = found.get('ssh.server.password-auth') as Finding;
-  t.is(f.status, 'fail');
-  const source = f.evidence.find((e) => e.text?.startsWith("hardtop's own parse"));
-  t.regex(source?.text ?? '', /\(sshd -T not used: cannot stage a copy of the configuration: .*var\/lib\/hardtop/);
-});

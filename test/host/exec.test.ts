@@ -5,7 +5,8 @@ import test from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createLocalHost } from '../../src/host/local-host';
-import { CLEAN_PATH, findTrustedProgram } from '../../src/host/trusted-program';
+import { cleanEnvironment } from '../../src/host/run-program';
+import { findTrustedProgram } from '../../src/host/trusted-program';
 import { processGone, tempDir, trustedBase, waitFor } from './helpers';
 
 // Serial tests run before the concurrent ones in ava: mutating process.env is safe here.
@@ -62,7 +63,7 @@ test.serial('LD_PRELOAD, BASH_ENV, IFS and friends in our environment never reac
       .filter(Boolean)
       .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
   );
-  t.deepEqual(vars, { PATH: CLEAN_PATH, LC_ALL: 'C', LANG: 'C', EXTRA: 'yes' });
+  t.deepEqual(vars, { PATH: cleanEnvironment().PATH, LC_ALL: 'C', LANG: 'C', EXTRA: 'yes' });
 });
 
 test('arguments are passed as argv, never through a shell', async (t) => {

@@ -220,3 +220,60 @@ test('untrusted reads under --root: the home symlink refused, the sysroot respec
   const missing = failed(t, await host.read('/home/bob/.ssh/nope', { untrustedBelow: '/home/bob' }));
   t.is(missing.reason, 'missing');
 });
+
+// --- untrusted trees: paths that leave the tree, hard links ---------------------
+
+function aliceAndSecret(t: Parameters<typeof tempDir>[0]) {
+  const base = tempDir(t);
+  const secret = put(base, 'etc/shadow', 'root:SECRET-HASH:19000::::::\n');
+  fs.chmodSync(secret, 0o600);
+  const home = path.join(base, 'home/alice');
+  put(home, '.ssh/authorized_keys', 'ssh-ed25519 AAAA alice\n');
+  return { base, home, secret };
+}
+
+test('".." in a path read with untrustedBelow is refused, never resolved into a trusting read', async (t) => {
+  const { home } = aliceAndSecret(t);
+  const host = createLocalHost();
+  const escape = `${home}/../../etc/shadow`;
+  const r = failed(t, await host.read(escape, { untrustedBelow: home }));
+  t.is(r.reason, 'denied');
+  t.regex(r.message, /: refused: path leaves .*\/home\/alice$/);
+  t.false(r.message.includes('SECRET'));
+  // Even a ".." that would stay inside is refused: the decision is on the raw components.
+  const inside = failed(t, await host.read(`${home}/.ssh/../.ssh/authorized_keys`, { untrustedBelow: home }));
+  t.is(inside.reason, 'denied');
+  // Control: the plain path reads.
+  const ok = await host.read(`${home}/.ssh/authorized_keys`, { untrustedBelow: home });
+  t.true(ok.ok && ok.text.includes('alice'));
+});
+
+test('".." under --root is refused too', async (t) => {
+  const root = tempDir(t);
+  put(root, 'etc/shadow', 'root:FIXTURE-SECRET:::\n');
+  put(root, 'home/u/.ssh/authorized_keys', 'ssh-ed25519 AAAA u\n');
+  const r = failed(t, await createLocalHost({ root }).read('/home/u/../../etc/shadow', { untrustedBelow: '/home/u' }));
+  t.is(r.reason, 'denied');
+  t.is(r.message, '/home/u/../../etc/shadow: refused: path leaves /home/u');
+});
+
+test('a path that is not below untrustedBelow is refused, not read trustingly', async (t) => {
+  const { home, secret } = aliceAndSecret(t);
+  const r = failed(t, await createLocalHost().read(secret, { untrustedBelow: home }));
+  t.is(r.reason, 'denied');
+  t.regex(r.message, /refused: path leaves .*\/home\/alice$/);
+  t.false(r.message.includes('SECRET'));
+});
+
+test('a hard link in the untrusted tree (st_nlink > 1) is refused: it may be /etc/shadow', async (t) => {
+  const { home, secret } = aliceAndSecret(t);
+  const planted = path.join(home, '.ssh/id_ed25519.pub');
+  fs.linkSync(secret, planted); // same filesystem: the user's name for root's file
+  const r = failed(t, await createLocalHost().read(planted, { untrustedBelow: home }));
+  t.is(r.reason, 'denied');
+  t.regex(r.message, /id_ed25519\.pub: refused: it has 2 hard links/);
+  t.false(r.message.includes('SECRET'));
+  // Control: without the option it is just a file (the refusal above is the rule at work).
+  const trusted = await createLocalHost().read(planted);
+  t.true(trusted.ok);
+});

@@ -87,3 +87,35 @@ test('missing paths never throw (a throw fails this test), and after dispose not
   await settle(400);
   t.deepEqual(events, ['/etc/a']);
 });
+
+test('a file changing every 10 ms still fires DURING the flood (max wait), and not once per change', async (t) => {
+  // A brute-force flood writes auth.log thousands of times a second: a debounce
+  // that restarts on every event would never fire until the flood stops.
+  const root = tempDir(t);
+  const real = put(root, 'var/log/auth.log', '');
+  const host = createLocalHost({ root });
+  const times: number[] = [];
+  const w = host.watch(['/var/log/auth.log'], () => times.push(Date.now()));
+  t.teardown(() => w.dispose());
+  await settle(150);
+  const floodEnd = Date.now() + 3000;
+  let writes = 0;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      if (Date.now() >= floodEnd) {
+        clearInterval(timer);
+        resolve();
+        return;
+      }
+      fs.appendFileSync(real, 'Failed password for root from 192.0.2.1 port 22 ssh2\n');
+      writes++;
+    }, 10);
+  });
+  await settle(500);
+  const during = times.filter((at) => at < floodEnd).length;
+  t.log(`${writes} writes, ${times.length} callbacks, ${during} during the flood`);
+  t.true(writes > 100, 'the flood was too thin to prove anything');
+  t.true(during >= 2, `only ${during} callbacks during a 3 s flood`);
+  t.true(times.length <= 50, `${times.length} callbacks: not debounced`);
+  t.true(times[times.length - 1] >= floodEnd, 'no trailing callback after the flood');
+});
