@@ -1,0 +1,62 @@
+// TLS policy from assets/policy/tls.json (policy is data, not code).
+
+import raw from '../../assets/policy/tls.json';
+import type { TlsVersion } from '../../src/host/probe-types';
+
+export interface CipherClass {
+  id: string;
+  /** Short name for summaries ("static RSA"). */
+  label: string;
+  /** Why it is judged so, for the item's evidence. */
+  why: string;
+  /** OpenSSL cipher string offered alone at TLS 1.2 to see whether the server accepts the class. */
+  offer: string;
+  verdict: 'warn' | 'fail';
+  /** Matches ssl_ciphers elements of this class, for what this OpenSSL cannot offer (RC4, 3DES …). */
+  configPattern: string;
+}
+
+export interface TlsPolicy {
+  source: string;
+  /** Warn when at most 1/warnLifetimeDivisor of the lifetime is left (3: certbot's own renewal point). */
+  expiry: { failDays: number; warnLifetimeDivisor: number };
+  keys: { rsaMinBits: number; rsaWarnBelowBits: number; ecCurves: string[]; okTypes: string[] };
+  protocols: { probe: string[]; forbidden: string[]; wanted: string[]; recommended: string };
+  intermediate: { tls12Ciphers: string[]; tls13Ciphersuites: string[]; preferServerCiphers: boolean };
+  cipherClasses: CipherClass[];
+  nginx: {
+    defaultCiphers: string;
+    protocolDefaults: Array<{ before: string | null; protocols: string[] }>;
+    ticketKeyRotationFrom: string;
+    packages: string[];
+  };
+  trustStores: string[];
+  renewal: { timers: string[]; cronFiles: string[]; systemdGuard: string };
+}
+
+const TLS_VERSIONS: readonly string[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+
+export function isTlsVersion(v: string): v is TlsVersion {
+  return TLS_VERSIONS.includes(v);
+}
+
+/** Problems with the policy data; a test asserts there are none, so a bad edit fails CI, not a server. */
+export function tlsPolicyProblems(p: TlsPolicy): string[] {
+  const problems: string[] = [];
+  if (!(p.expiry.failDays >= 0)) problems.push('expiry.failDays must be ≥ 0');
+  if (!(Number.isInteger(p.expiry.warnLifetimeDivisor) && p.expiry.warnLifetimeDivisor > 1)) problems.push('expiry.warnLifetimeDivisor must be an integer > 1');
+  if (!(p.keys.rsaMinBits >= 1024 && p.keys.rsaWarnBelowBits >= p.keys.rsaMinBits)) problems.push('keys: rsaMinBits ≥ 1024 and rsaWarnBelowBits ≥ rsaMinBits');
+  for (const v of p.protocols.probe) if (!isTlsVersion(v)) problems.push(`protocols.probe: ${v} is not a TLS version Node can offer`);
+  for (const c of p.cipherClasses) {
+    if (c.verdict !== 'warn' && c.verdict !== 'fail') problems.push(`cipherClasses.${c.id}: verdict must be warn or fail`);
+    try {
+      new RegExp(c.configPattern, 'i');
+    } catch {
+      problems.push(`cipherClasses.${c.id}: configPattern is not a regular expression`);
+    }
+  }
+  if (p.nginx.protocolDefaults.at(-1)?.before !== null) problems.push('nginx.protocolDefaults must end with an open-ended entry (before: null)');
+  return problems;
+}
+
+export const tlsPolicy = raw as TlsPolicy;
