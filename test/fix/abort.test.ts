@@ -17,11 +17,13 @@ function setup(t: { teardown(fn: () => void): void }) {
 test('an abort while a command runs kills it and rolls back', async (t) => {
   const { root, host } = setup(t);
   const ac = new AbortController();
-  const plan = appPlan({ commands: [{ argv: ['sleep', '30'], describe: 'slow reload', reload: true }] });
+  const plan = appPlan({ commands: [{ argv: ['sleep', '30'], describe: 'slow install' }] });
   const started = Date.now();
   const pending = applyPlan(host, plan, { signal: ac.signal });
-  // Let it reach the command, then "SIGHUP".
-  await new Promise((r) => setTimeout(r, 1000));
+  // Let it reach the command (the new file is in place), then "SIGHUP".
+  const deadline = Date.now() + 15_000;
+  while (fs.readFileSync(real(root, APP_JSON), 'utf8') !== NEW_JSON && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 200));
   t.is(fs.readFileSync(real(root, APP_JSON), 'utf8'), NEW_JSON, 'the command runs with the new file in place');
   ac.abort('SIGHUP');
   const outcome = await pending;
@@ -30,7 +32,7 @@ test('an abort while a command runs kills it and rolls back', async (t) => {
     t.is(outcome.stage, 'command');
     t.true(outcome.rolledBack);
   }
-  t.true(Date.now() - started < 20_000, 'the sleep was killed, not waited for');
+  t.true(Date.now() - started < 28_000, 'the sleep was killed, not waited for');
   t.is(fs.readFileSync(real(root, APP_JSON), 'utf8'), OLD_JSON);
 });
 
