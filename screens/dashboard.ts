@@ -25,6 +25,7 @@ import {
   panelRows,
   panelStatus,
   statusCounts,
+  worstFirst,
 } from './view-model';
 
 /** What the dashboard may ask the rest of hardtop to do. Supplied by src/cli. */
@@ -58,7 +59,8 @@ export class Dashboard {
   private readonly panels = new Map<Area, blessed.Widgets.BoxElement>();
   private readonly main: blessed.Widgets.BoxElement;
   private readonly checksByArea = new Map<Area, Check[]>();
-  private readonly selected = new Map<Area, number>();
+  /** The selected check per area, by id: rows re-sort as statuses change, the selection stays put. */
+  private readonly selected = new Map<Area, string>();
   private readonly render: RenderScheduler;
   private focused: Area = 'updates';
   private mode: 'dashboard' | 'detail' = 'dashboard';
@@ -211,28 +213,32 @@ export class Dashboard {
   }
 
   private rowsOf(area: Area): Row[] {
-    return panelRows(this.checksByArea.get(area) ?? [], this.opts.scheduler.results);
+    return worstFirst(panelRows(this.checksByArea.get(area) ?? [], this.opts.scheduler.results));
+  }
+
+  private selectedIndex(area: Area, rows: readonly Row[]): number {
+    return Math.max(0, rows.findIndex((r) => r.checkId === this.selected.get(area)));
   }
 
   private moveSelection(delta: -1 | 1, crossPanels: boolean): void {
     const rows = this.rowsOf(this.focused);
-    const current = this.selected.get(this.focused) ?? 0;
-    const next = current + delta;
+    const next = this.selectedIndex(this.focused, rows) + delta;
     if (next >= 0 && next < rows.length) {
-      this.selected.set(this.focused, next);
+      this.selected.set(this.focused, rows[next].checkId);
       return;
     }
     if (!crossPanels) return;
     const neighbour = neighbourVertical(this.focused, delta);
     if (!neighbour) return;
     this.focused = neighbour;
-    const n = this.rowsOf(neighbour).length;
-    this.selected.set(neighbour, delta === 1 ? 0 : Math.max(0, n - 1));
+    const below = this.rowsOf(neighbour);
+    const row = delta === 1 ? below[0] : below.at(-1);
+    if (row) this.selected.set(neighbour, row.checkId);
   }
 
   private selectedFinding(): Finding | undefined {
     const rows = this.rowsOf(this.focused);
-    const row = rows[this.selected.get(this.focused) ?? 0];
+    const row = rows[this.selectedIndex(this.focused, rows)];
     return row ? this.opts.scheduler.results.get(row.checkId) : undefined;
   }
 
@@ -353,8 +359,11 @@ export class Dashboard {
     } else if (this.mode === 'detail') {
       this.main.show();
       this.main.setLabel(` ${AREA_TITLES[this.focused]} — detail `);
-      const checks = this.checksByArea.get(this.focused) ?? [];
-      const { lines, selectedLine } = detailLines(checks, this.opts.scheduler.results, this.selected.get(this.focused) ?? 0, width - 3, this.opts.color);
+      // The same order as the panel, so the selection means the same finding.
+      const rows = this.rowsOf(this.focused);
+      const byId = new Map((this.checksByArea.get(this.focused) ?? []).map((c) => [c.id, c]));
+      const checks = rows.map((r) => byId.get(r.checkId)!);
+      const { lines, selectedLine } = detailLines(checks, this.opts.scheduler.results, this.selectedIndex(this.focused, rows), width - 3, this.opts.color);
       const visible = height - 4;
       if (selectedLine < this.detailScroll) this.detailScroll = selectedLine;
       if (selectedLine >= this.detailScroll + visible - 2) this.detailScroll = Math.max(0, selectedLine - visible + 3);
@@ -388,10 +397,13 @@ export class Dashboard {
       box.setContent(this.opts.color ? `{gray-fg}${why}{/gray-fg}` : why);
       return;
     }
-    const sel = Math.min(this.selected.get(area) ?? 0, rows.length - 1);
+    const sel = this.selectedIndex(area, rows);
     const offset = Math.max(0, Math.min(sel - Math.floor(innerHeight / 2), rows.length - innerHeight));
+    // Labels line up in a column, so the summaries (what is wrong) start together.
+    const labelWidth = Math.min(18, Math.max(...rows.map((r) => r.label.length)), Math.max(4, Math.floor(innerWidth / 3)));
     const lines = rows.slice(offset, offset + Math.max(1, innerHeight)).map((row, i) => {
-      const text = truncate(`${row.title}: ${row.summary}`, Math.max(1, innerWidth - 2));
+      const label = row.label.length > labelWidth ? `${row.label.slice(0, labelWidth - 1)}…` : row.label.padEnd(labelWidth);
+      const text = truncate(`${label} ${row.summary}`, Math.max(1, innerWidth - 2));
       const symbol = STATUS_SYMBOL[row.status];
       const sym = this.opts.color ? `{${STATUS_COLOR[row.status]}-fg}${symbol}{/${STATUS_COLOR[row.status]}-fg}` : symbol;
       const line = `${sym} ${escapeTags(text)}`;

@@ -38,6 +38,8 @@ export const STATUS_COLOR: Record<Status | 'running', string> = {
 
 export interface Row {
   checkId: string;
+  /** A short name for the panel: the id's last part (two parts where that is ambiguous). */
+  label: string;
   status: Status | 'running';
   /** Sanitised of control sequences; the screen truncates, then escapes blessed tags. */
   title: string;
@@ -45,18 +47,34 @@ export interface Row {
   fixable: boolean;
 }
 
+/** 'ssh.server.password-auth' → 'password-auth', or 'server.password-auth' when the area also has a 'client.password-auth'. */
+export function shortLabels(ids: readonly string[]): string[] {
+  const last = ids.map((id) => id.split('.').at(-1) ?? id);
+  return ids.map((id, i) => (last.filter((l) => l === last[i]).length > 1 ? id.split('.').slice(-2).join('.') : last[i]));
+}
+
 export function panelRows(checks: readonly Check[], results: ReadonlyMap<string, Finding>): Row[] {
-  return checks.map((check) => {
+  const labels = shortLabels(checks.map((c) => c.id));
+  return checks.map((check, i) => {
+    const label = labels[i];
     const f = results.get(check.id);
-    if (!f) return { checkId: check.id, status: 'running', title: sanitizeText(check.title), summary: 'checking…', fixable: false };
+    if (!f) return { checkId: check.id, label, status: 'running', title: sanitizeText(check.title), summary: 'checking…', fixable: false };
     return {
       checkId: check.id,
+      label,
       status: f.status,
       title: sanitizeText(f.title || check.title),
       summary: sanitizeText(f.summary),
       fixable: f.fixes.length > 0 && f.status !== 'pass',
     };
   });
+}
+
+const ROW_ORDER: Record<Status | 'running', number> = { fail: 0, error: 1, warn: 2, running: 3, info: 4, pass: 5, skip: 6 };
+
+/** Worst first, so what needs the admin is at the top of a small panel; catalogue order within a status. */
+export function worstFirst(rows: readonly Row[]): Row[] {
+  return rows.map((r, i) => [r, i] as const).sort((a, b) => ROW_ORDER[a[0].status] - ROW_ORDER[b[0].status] || a[1] - b[1]).map(([r]) => r);
 }
 
 /** "✖2 ▲1 ✔7": counts by status, worst first, for a panel's title. */

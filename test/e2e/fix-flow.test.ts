@@ -18,7 +18,8 @@ const bin = path.join(repo, 'bin/hardtop');
 const FILE = '/etc/apt/apt.conf.d/20auto-upgrades';
 const OFF = 'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "0";\n';
 const ON = 'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n';
-const ROW = 'Automatic updates are enabled';
+/** The panel row of updates.auto.enabled: its short label after the status symbol. */
+const ROW = 'enabled';
 
 /** The dashboard on `root`; its stderr goes to a file that must stay empty (nothing leaks onto the TUI). */
 function dashboard(t: ExecutionContext, root: string): Tui & { stderr(): string } {
@@ -46,15 +47,25 @@ async function waitUntil(tui: Tui, predicate: () => boolean, what: string, timeo
   }
 }
 
+/** Where a panel row with this label starts (its status symbol), found as a person reads it. */
+function findRow(tui: Tui, label: string): { x: number; y: number } | undefined {
+  const lines = tui.screenText().split('\n');
+  for (let y = 0; y < lines.length; y++) {
+    const m = new RegExp(`│([✖✔▲●!–…]) ${label} `).exec(lines[y]);
+    if (m) return { x: m.index + 1, y };
+  }
+  return undefined;
+}
+
 /** The status symbol drawn in front of the finding's row (✖, ✔ …), or undefined. */
-function rowSymbol(tui: Tui): string | undefined {
-  const at = tui.find(ROW);
-  return at ? tui.line(at.y).charAt(at.x - 2) : undefined;
+function rowSymbol(tui: Tui, label = ROW): string | undefined {
+  const at = findRow(tui, label);
+  return at ? tui.line(at.y).charAt(at.x) : undefined;
 }
 
 function rowIsSelected(tui: Tui): boolean {
-  const at = tui.find(ROW);
-  return at !== undefined && tui.cellStyle(at.x, at.y).inverse;
+  const at = findRow(tui, ROW);
+  return at !== undefined && tui.cellStyle(at.x + 2, at.y).inverse;
 }
 
 /** Move the selection down to the finding, as a person would: j until it is highlighted. */
@@ -123,12 +134,12 @@ test.serial('dashboard: the install fix previews its interactive apt-get, refuse
   const root = copyRoot(t, 'deb12-no-uu');
   const before = snapshot(root);
   const tui = dashboard(t, root);
-  const row = 'Automatic updates are installed';
-  await tui.waitForText(`✖ ${row}`);
+  const row = 'installed';
+  await waitUntil(tui, () => rowSymbol(tui, row) === '✖', `${row} failing`);
   // The first finding of the focused panel is selected at start.
   await waitUntil(tui, () => {
-    const at = tui.find(row);
-    return at !== undefined && tui.cellStyle(at.x, at.y).inverse;
+    const at = findRow(tui, row);
+    return at !== undefined && tui.cellStyle(at.x + 2, at.y).inverse;
   }, `${row} selected`);
   tui.press('f');
   await tui.waitForText('fix updates.install-unattended — preview');

@@ -18,7 +18,8 @@ const bin = path.join(repo, 'bin/hardtop');
 const RUNUSER = '/usr/sbin/runuser';
 const USER = `hardtop-test-${randomBytes(3).toString('hex')}`;
 const READ_ONLY_LINE = 'hardtop: read-only: run as root to apply fixes\n';
-const ROW = 'Automatic updates are enabled';
+/** The panel row of updates.auto.enabled: its short label after the status symbol. */
+const ROW = /│✖ enabled /;
 
 const canRun = process.getuid?.() === 0 && fs.existsSync(RUNUSER);
 const maybe = canRun ? test.serial : test.skip;
@@ -122,10 +123,13 @@ maybe('dashboard: READ-ONLY in the header, no fix/undo keys, f and u say read-on
   t.false(/\bu undo\b/.test(keyBar()), keyBar());
 
   // Select the failing finding that has a fix, as an admin would, and try.
-  await tui.waitForText(`✖ ${ROW}`);
+  await tui.waitForText(ROW);
   const selected = () => {
-    const at = tui.find(ROW);
-    return at !== undefined && tui.cellStyle(at.x, at.y).inverse;
+    const lines = tui.screenText().split('\n');
+    const y = lines.findIndex((l) => ROW.test(l));
+    if (y < 0) return false;
+    const x = ROW.exec(lines[y])!.index + 3; // the label, past "│✖ "
+    return tui.cellStyle(x, y).inverse;
   };
   for (let i = 0; i < 6 && !selected(); i++) {
     tui.press('j');
