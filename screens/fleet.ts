@@ -75,10 +75,8 @@ export class FleetScreen {
     const onKey = (ch: string | undefined, key: blessed.Widgets.Events.IKeyEventArg) => this.onKey(ch, key);
     this.screen.on('keypress', onKey);
     this.disposers.push(() => this.screen.removeListener('keypress', onKey));
-    const onResize = () => {
-      this.detail = null; // re-laid out for the new width on the next open
-      this.render.request();
-    };
+    // paint() re-lays an open host's lines out for the new width.
+    const onResize = () => this.render.request();
     this.screen.on('resize', onResize);
     this.disposers.push(() => this.screen.removeListener('resize', onResize));
   }

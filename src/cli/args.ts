@@ -14,6 +14,7 @@ export interface CommonOptions {
 export type Parsed =
   | { command: 'help' }
   | { command: 'version' }
+  | { command: 'fleet'; dir: string }
   | ({ command: 'dashboard' } & CommonOptions)
   | ({ command: 'check'; format: Format | null; output: string | null } & CommonOptions)
   | ({ command: 'fix'; fixId: string; dryRun: boolean; yes: boolean; user: string | null } & CommonOptions)
@@ -22,7 +23,7 @@ export type Parsed =
 export class UsageError extends Error {}
 
 const COMMANDS = ['check', 'fix', 'undo', 'confirm', 'export', 'fleet'] as const;
-const NOT_BUILT_YET = new Set(['confirm', 'export', 'fleet']);
+const NOT_BUILT_YET = new Set(['confirm', 'export']);
 
 /** Which flags take a value, and which commands accept them. */
 const FLAGS: Record<string, { value: boolean; commands: readonly string[] }> = {
@@ -34,7 +35,7 @@ const FLAGS: Record<string, { value: boolean; commands: readonly string[] }> = {
   '--dry-run': { value: false, commands: ['fix'] },
   '--yes': { value: false, commands: ['fix'] },
   '--user': { value: true, commands: ['fix'] },
-  '--help': { value: false, commands: ['dashboard', 'check', 'fix', 'undo'] },
+  '--help': { value: false, commands: ['fleet', 'dashboard', 'check', 'fix', 'undo'] },
   '--version': { value: false, commands: ['dashboard'] },
 };
 
@@ -100,6 +101,10 @@ export function parseArgs(argv: readonly string[]): Parsed {
       if (flags.has('--dry-run') && flags.has('--yes')) throw new UsageError('--dry-run and --yes contradict each other');
       return { command, ...common, fixId: positionals[0], dryRun: flags.has('--dry-run'), yes: flags.has('--yes'), user: str('--user') };
     }
+    case 'fleet':
+      if (positionals.length === 0) throw new UsageError("'fleet' needs a directory of reports (hardtop fleet DIR)");
+      expectPositionals(command, positionals, 1);
+      return { command, dir: positionals[0] };
     case 'undo':
       expectPositionals(command, positionals, 1);
       return { command, ...common, journalId: positionals[0] ?? null };
@@ -128,6 +133,7 @@ Usage:
   hardtop check [options]              run every check once, print a report, exit
   hardtop fix ID [--dry-run] [--yes]   preview, then apply one fix without the dashboard
   hardtop undo [JOURNAL-ID]            revert the latest (or the named) applied change
+  hardtop fleet DIR                    a dashboard over reports collected from many hosts
   hardtop --help | --version
 
 Options:

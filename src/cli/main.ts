@@ -37,6 +37,12 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     return 0;
   }
 
+  if (parsed.command === 'fleet') {
+    // Loaded lazily, like the dashboard; it reads report files, not this system.
+    const { runFleetCommand } = require('./fleet-command') as typeof import('./fleet-command');
+    return runFleetCommand(parsed, io);
+  }
+
   const host = createLocalHost({ root: parsed.root, network: parsed.network });
   const rootStat = await host.stat('/');
   if (!rootStat || rootStat.kind !== 'dir') return usage(io, `--root ${parsed.root}: no such directory`);

@@ -1,7 +1,7 @@
 // The one registry of key bindings. The help overlay, the key bar and the
 // README's key table are generated from it, so they cannot drift apart.
 
-export type Scope = 'dashboard' | 'detail' | 'preview' | 'terminal' | 'help';
+export type Scope = 'dashboard' | 'detail' | 'preview' | 'terminal' | 'help' | 'fleet' | 'fleet-filter' | 'fleet-host';
 
 export interface KeyBinding {
   /** blessed key names, e.g. ['tab'], ['S-tab'], ['C-c']. */
@@ -22,7 +22,13 @@ export const SCOPE_TITLES: Record<Scope, string> = {
   preview: 'Fix preview',
   terminal: 'Embedded terminal',
   help: 'Help',
+  fleet: 'Fleet view',
+  'fleet-filter': 'Fleet view, typing a filter',
+  'fleet-host': "Fleet view, one host's findings",
 };
+
+/** The scopes of `hardtop fleet`: its own help lists them, the dashboard's does not. */
+export const FLEET_SCOPES: readonly Scope[] = ['fleet', 'fleet-filter', 'fleet-host', 'help'];
 
 export const BINDINGS: readonly KeyBinding[] = [
   { scope: 'dashboard', keys: ['tab'], label: 'Tab', description: 'next panel', bar: 'panel' },
@@ -56,6 +62,30 @@ export const BINDINGS: readonly KeyBinding[] = [
   { scope: 'help', keys: ['up', 'k'], label: '↑/k', description: 'scroll up' },
   { scope: 'help', keys: ['down', 'j'], label: '↓/j', description: 'scroll down' },
   { scope: 'help', keys: ['escape', 'q', '?'], label: 'Esc/q/?', description: 'close help', bar: 'close' },
+
+  { scope: 'fleet', keys: ['up', 'k'], label: '↑/k', description: 'previous host' },
+  { scope: 'fleet', keys: ['down', 'j'], label: '↓/j', description: 'next host' },
+  { scope: 'fleet', keys: ['pageup'], label: 'PgUp', description: 'a page up' },
+  { scope: 'fleet', keys: ['pagedown'], label: 'PgDn', description: 'a page down' },
+  { scope: 'fleet', keys: ['home', 'g'], label: 'Home/g', description: 'first host' },
+  { scope: 'fleet', keys: ['end', 'S-g'], label: 'End/G', description: 'last host' },
+  { scope: 'fleet', keys: ['enter'], label: 'Enter', description: "the selected host's findings", bar: 'findings' },
+  { scope: 'fleet', keys: ['/'], label: '/', description: 'filter the hosts by name: type, the list narrows as you type', bar: 'filter' },
+  { scope: 'fleet', keys: ['?'], label: '?', description: 'help', bar: 'help' },
+  { scope: 'fleet', keys: ['escape'], label: 'Esc', description: 'clear the filter; without one, quit' },
+  { scope: 'fleet', keys: ['q', 'C-c'], label: 'q', description: 'quit', bar: 'quit' },
+
+  { scope: 'fleet-filter', keys: ['enter'], label: 'Enter', description: 'keep the filter, back to the list', bar: 'keep' },
+  { scope: 'fleet-filter', keys: ['backspace'], label: 'Backspace', description: 'delete the last character' },
+  { scope: 'fleet-filter', keys: ['escape'], label: 'Esc', description: 'clear the filter', bar: 'clear' },
+  { scope: 'fleet-filter', keys: ['C-c'], label: 'C-c', description: 'quit' },
+
+  { scope: 'fleet-host', keys: ['up', 'k'], label: '↑/k', description: 'scroll up' },
+  { scope: 'fleet-host', keys: ['down', 'j'], label: '↓/j', description: 'scroll down' },
+  { scope: 'fleet-host', keys: ['pageup'], label: 'PgUp', description: 'a page up' },
+  { scope: 'fleet-host', keys: ['pagedown', 'space'], label: 'PgDn/Space', description: 'a page down' },
+  { scope: 'fleet-host', keys: ['escape', 'q', 'backspace'], label: 'Esc/q', description: 'back to the fleet', bar: 'back' },
+  { scope: 'fleet-host', keys: ['C-c'], label: 'C-c', description: 'quit' },
 ];
 
 export function bindingsFor(scope: Scope): KeyBinding[] {
@@ -94,10 +124,11 @@ export function keyTableMarkdown(): string {
   return rows.join('\n');
 }
 
-/** Plain lines for the help overlay. */
-export function helpLines(readOnly: boolean): string[] {
+/** Plain lines for the help overlay: by default the dashboard's scopes (every scope but the fleet view's own). */
+export function helpLines(readOnly: boolean, scopes?: readonly Scope[]): string[] {
   const lines: string[] = [];
-  for (const scope of Object.keys(SCOPE_TITLES) as Scope[]) {
+  const shown = scopes ?? (Object.keys(SCOPE_TITLES) as Scope[]).filter((s) => s === 'help' || !FLEET_SCOPES.includes(s));
+  for (const scope of shown) {
     const list = bindingsFor(scope);
     if (!list.length) continue;
     lines.push(SCOPE_TITLES[scope]);

@@ -35,7 +35,7 @@ const bad: [string[], RegExp][] = [
   [['dance'], /unknown command 'dance'/],
   [['undo', 'a', 'b'], /unexpected argument 'b'/],
   [['check', '--yes'], /does not apply to 'check'/],
-  [['fleet', 'dir'], /not available in this version yet/],
+  [['export', 'x'], /not available in this version yet/],
 ];
 for (const [argv, message] of bad) {
   test(`usage error: ${argv.join(' ')}`, (t) => {
