@@ -17,17 +17,23 @@ export type Parsed =
   | { command: 'fleet'; dir: string }
   | ({ command: 'dashboard' } & CommonOptions)
   | ({ command: 'check'; format: Format | null; output: string | null } & CommonOptions)
-  | ({ command: 'fix'; fixId: string; dryRun: boolean; yes: boolean; user: string | null } & CommonOptions)
-  | ({ command: 'undo'; journalId: string | null } & CommonOptions);
+  | ({ command: 'fix'; fixId: string; dryRun: boolean; yes: boolean; user: string | null; confirmSeconds: number | null } & CommonOptions)
+  | ({ command: 'undo'; journalId: string | null } & CommonOptions)
+  | ({ command: 'confirm'; force: boolean } & CommonOptions)
+  /** Hidden: the commit-confirmed reverter (started by hardtop itself, not documented in --help). */
+  | ({ command: 'revert-pending'; token: string } & CommonOptions);
 
 export class UsageError extends Error {}
 
-const COMMANDS = ['check', 'fix', 'undo', 'confirm', 'export', 'fleet'] as const;
-const NOT_BUILT_YET = new Set(['confirm', 'export']);
+const COMMANDS = ['check', 'fix', 'undo', 'confirm', 'export', 'fleet', 'revert-pending'] as const;
+const NOT_BUILT_YET = new Set(['export']);
+
+/** The commit-confirmed window a test or an admin may choose (DESIGN.md: default 120 s). */
+export const CONFIRM_SECONDS_RANGE = { min: 2, max: 3600 } as const;
 
 /** Which flags take a value, and which commands accept them. */
 const FLAGS: Record<string, { value: boolean; commands: readonly string[] }> = {
-  '--root': { value: true, commands: ['dashboard', 'check', 'fix', 'undo'] },
+  '--root': { value: true, commands: ['dashboard', 'check', 'fix', 'undo', 'confirm', 'revert-pending'] },
   '--only': { value: true, commands: ['dashboard', 'check'] },
   '--no-network': { value: false, commands: ['dashboard', 'check', 'fix', 'undo'] },
   '--format': { value: true, commands: ['check'] },
@@ -35,7 +41,10 @@ const FLAGS: Record<string, { value: boolean; commands: readonly string[] }> = {
   '--dry-run': { value: false, commands: ['fix'] },
   '--yes': { value: false, commands: ['fix'] },
   '--user': { value: true, commands: ['fix'] },
-  '--help': { value: false, commands: ['fleet', 'dashboard', 'check', 'fix', 'undo'] },
+  '--confirm-seconds': { value: true, commands: ['fix'] },
+  '--force': { value: false, commands: ['confirm'] },
+  '--token': { value: true, commands: ['revert-pending'] },
+  '--help': { value: false, commands: ['fleet', 'dashboard', 'check', 'fix', 'undo', 'confirm'] },
   '--version': { value: false, commands: ['dashboard'] },
 };
 
@@ -99,7 +108,24 @@ export function parseArgs(argv: readonly string[]): Parsed {
       if (positionals.length === 0) throw new UsageError("'fix' needs a fix id (hardtop fix ID)");
       expectPositionals(command, positionals, 1);
       if (flags.has('--dry-run') && flags.has('--yes')) throw new UsageError('--dry-run and --yes contradict each other');
-      return { command, ...common, fixId: positionals[0], dryRun: flags.has('--dry-run'), yes: flags.has('--yes'), user: str('--user') };
+      return {
+        command,
+        ...common,
+        fixId: positionals[0],
+        dryRun: flags.has('--dry-run'),
+        yes: flags.has('--yes'),
+        user: str('--user'),
+        confirmSeconds: parseConfirmSeconds(str('--confirm-seconds')),
+      };
+    }
+    case 'confirm':
+      expectPositionals(command, positionals, 0);
+      return { command, ...common, force: flags.has('--force') };
+    case 'revert-pending': {
+      expectPositionals(command, positionals, 0);
+      const token = str('--token');
+      if (token === null || !/^[0-9a-f]{32}$/.test(token)) throw new UsageError('revert-pending needs --token (it is started by hardtop itself)');
+      return { command, ...common, token };
     }
     case 'fleet':
       if (positionals.length === 0) throw new UsageError("'fleet' needs a directory of reports (hardtop fleet DIR)");
@@ -110,6 +136,14 @@ export function parseArgs(argv: readonly string[]): Parsed {
       return { command, ...common, journalId: positionals[0] ?? null };
   }
   throw new UsageError(`unknown command '${command}'`);
+}
+
+function parseConfirmSeconds(value: string | null): number | null {
+  if (value === null) return null;
+  const n = Number(value);
+  const { min, max } = CONFIRM_SECONDS_RANGE;
+  if (!/^\d+$/.test(value) || n < min || n > max) throw new UsageError(`--confirm-seconds must be a whole number of seconds from ${min} to ${max}, not '${value}'`);
+  return n;
 }
 
 function expectPositionals(command: string, positionals: string[], max: number): void {
@@ -134,6 +168,7 @@ Usage:
   hardtop fix ID [--dry-run] [--yes]   preview, then apply one fix without the dashboard
   hardtop undo [JOURNAL-ID]            revert the latest (or the named) applied change
   hardtop fleet DIR                    a dashboard over reports collected from many hosts
+  hardtop confirm [--force]            keep a commit-confirmed change (run it from a NEW ssh login)
   hardtop --help | --version
 
 Options:
@@ -144,6 +179,8 @@ Options:
   --output FILE       check: write the report to FILE instead of stdout
   --dry-run           fix: show the preview only
   --yes               fix: apply without asking
+  --confirm-seconds N fix: seconds to confirm a lockout-risk change before it reverts (default 120)
+  --force             confirm: keep the change without proof of a new ssh login (never from the applying one)
 
 Exit codes of check: 0 nothing failed, 1 a check failed, 2 usage error, 3 internal error.
 Run as root to apply fixes; as anyone else hardtop is read-only.`;

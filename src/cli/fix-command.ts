@@ -7,6 +7,7 @@ import { findFix } from '../core/catalog';
 import { sanitizeMultiline, sanitizeText } from '../core/sanitize';
 import type { Plan, RunContext } from '../core/types';
 import { applyPlan, type ApplyOutcome, READ_ONLY_REASON } from '../fix/engine';
+import { applyCommitConfirmed, DEFAULT_CONFIRM_SECONDS, dropPendingIfUndone } from '../fix/commit-confirmed';
 import type { CommandRunner } from '../fix/commands';
 import { previewPlan, type Preview } from '../fix/preview';
 import { undo } from '../fix/undo';
@@ -31,11 +32,72 @@ export async function planFix(host: Host, catalog: Catalog, fixId: string): Prom
   }
 }
 
-export async function applyFix(host: Host, plan: Plan, runCommand?: CommandRunner, signal?: AbortSignal): Promise<{ ok: boolean; message: string }> {
-  const outcome: ApplyOutcome = await applyPlan(host, plan, { runCommand, signal });
+export interface ApplyFixOptions {
+  /** With it, the fix's `verifies` checks are re-run after the commands; a failing one rolls back. */
+  catalog?: Catalog;
+  /** Commit-confirmed window for lockout-risk fixes (default 120 s). */
+  confirmSeconds?: number | null;
+  /** hardtop's entry script for the reverter (default: the script this process runs, when it is bin/hardtop). */
+  entryScript?: string;
+}
+
+/** The script this process was started as, when it is hardtop's own entry (bin/hardtop). */
+export function ownEntryScript(): string | null {
+  const script = process.argv[1];
+  return script && script.startsWith('/') && /\/hardtop(\.js)?$/.test(script) ? script : null;
+}
+
+/** Re-run the checks a fix claims to fix: none may fail or error afterwards. */
+function verifierFor(host: Host, catalog: Catalog | undefined, fixId: string): (() => Promise<{ ok: boolean; summary: string }>) | undefined {
+  const ids = catalog ? (findFix(catalog, fixId)?.verifies ?? []) : [];
+  if (!catalog || ids.length === 0) return undefined;
+  return async () => {
+    const bad: string[] = [];
+    for (const id of ids) {
+      const check = catalog.checks.find((c) => c.id === id);
+      if (!check) continue;
+      const f = await check.run(host, context(host));
+      if (f.status === 'fail' || f.status === 'error') bad.push(`${id} ${f.status}: ${f.summary}`);
+    }
+    return { ok: bad.length === 0, summary: bad.length ? bad.join('; ') : `${ids.length} checks pass` };
+  };
+}
+
+function clock(iso: string): string {
+  return `${iso.slice(11, 19)} UTC`;
+}
+
+export async function applyFix(
+  host: Host,
+  plan: Plan,
+  runCommand?: CommandRunner,
+  signal?: AbortSignal,
+  opts: ApplyFixOptions = {},
+): Promise<{ ok: boolean; message: string }> {
+  // Verification is wired for lockout-risk fixes (ssh.server.harden); other
+  // fixes keep their behaviour until the lead decides to verify them all.
+  const verify = plan.risk === 'lockout-risk' ? verifierFor(host, opts.catalog, plan.fixId) : undefined;
+  let outcome: ApplyOutcome;
+  let pendingText = '';
+  if (plan.risk === 'lockout-risk') {
+    // Never applied without its automatic revert (DESIGN.md, fix engine contract §5).
+    const entryScript = opts.entryScript ?? ownEntryScript();
+    if (!entryScript) return { ok: false, message: `${plan.fixId} not applied: the automatic revert needs hardtop started as bin/hardtop` };
+    const window = opts.confirmSeconds ?? DEFAULT_CONFIRM_SECONDS;
+    const r = await applyCommitConfirmed(host, plan, { runCommand, signal, verify, windowSeconds: window, entryScript });
+    outcome = r.outcome;
+    if (r.pending) {
+      const rootArg = host.root === '/' ? '' : ` --root ${host.root}`;
+      pendingText =
+        `; CONFIRM within ${window} s: open a NEW ssh login and run \`hardtop confirm${rootArg}\`, ` +
+        `or it reverts by itself at ${clock(r.pending.deadline)} (${r.notes.join('; ')})`;
+    }
+  } else {
+    outcome = await applyPlan(host, plan, { runCommand, signal, verify });
+  }
   if (outcome.ok) {
     const warn = outcome.warnings.length ? ` (${outcome.warnings.join('; ')})` : '';
-    return { ok: true, message: `applied ${plan.fixId} as ${outcome.journalId}: ${outcome.changed.join(', ') || 'no file changed'}${warn}` };
+    return { ok: true, message: `applied ${plan.fixId} as ${outcome.journalId}: ${outcome.changed.join(', ') || 'no file changed'}${warn}${pendingText}` };
   }
   const rolled = outcome.stage === 'refused' || outcome.stage === 'stale' ? '' : outcome.rolledBack ? ' (rolled back, nothing changed)' : ' (NOT rolled back: see the message)';
   return { ok: false, message: `${plan.fixId} failed at ${outcome.stage}: ${outcome.message}${rolled}` };
@@ -45,6 +107,8 @@ export async function applyFix(host: Host, plan: Plan, runCommand?: CommandRunne
 export async function undoChange(host: Host, journalId: string | null): Promise<{ ok: boolean; message: string }> {
   const outcome = await undo(host, journalId ? { journalId } : {});
   if (!outcome.ok) return { ok: false, message: outcome.message };
+  // Undoing a change that waits for confirmation leaves nothing to confirm or revert.
+  await dropPendingIfUndone(host, outcome.of).catch(() => false);
   const failures: string[] = [];
   for (const argv of outcome.commands) {
     const r = await host.exec(argv[0], argv.slice(1));
@@ -103,7 +167,7 @@ export async function runFixCommand(host: Host, catalog: Catalog, parsed: Extrac
   for (const sig of signals) process.on(sig, onSignal);
   let result: { ok: boolean; message: string };
   try {
-    result = await applyFix(host, planned.plan, undefined, abort.signal);
+    result = await applyFix(host, planned.plan, undefined, abort.signal, { catalog, confirmSeconds: parsed.confirmSeconds });
   } finally {
     for (const sig of signals) process.removeListener(sig, onSignal);
   }

@@ -9,6 +9,7 @@ import { VERSION } from '../core/version';
 import type { Host } from '../host/host';
 import { createLocalHost } from '../host/local-host';
 import { HELP, type Parsed, UsageError, parseArgs } from './args';
+import { runConfirmCommand, runRevertPendingCommand, startupRecovery } from './confirm-command';
 import { runFixCommand, runUndoCommand } from './fix-command';
 import { runReport } from './run-report';
 
@@ -36,7 +37,6 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     io.stdout.write(`hardtop ${VERSION}\n`);
     return 0;
   }
-
   if (parsed.command === 'fleet') {
     // Loaded lazily, like the dashboard; it reads report files, not this system.
     const { runFleetCommand } = require('./fleet-command') as typeof import('./fleet-command');
@@ -46,6 +46,9 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
   const host = createLocalHost({ root: parsed.root, network: parsed.network });
   const rootStat = await host.stat('/');
   if (!rootStat || rootStat.kind !== 'dir') return usage(io, `--root ${parsed.root}: no such directory`);
+  // A commit-confirmed change left pending by a reboot (or a reverter that
+  // died) is reverted by whichever hardtop runs next.
+  if (parsed.command !== 'revert-pending') await startupRecovery(host, io);
 
   switch (parsed.command) {
     case 'check':
@@ -54,6 +57,10 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
       return runFixCommand(host, catalog, parsed, io);
     case 'undo':
       return runUndoCommand(host, parsed, io);
+    case 'confirm':
+      return runConfirmCommand(host, parsed, io);
+    case 'revert-pending':
+      return runRevertPendingCommand(host, parsed, io);
     case 'dashboard': {
       // Loaded lazily: `hardtop check` should not pay for blessed.
       const { runDashboard } = require('./dashboard-command') as typeof import('./dashboard-command');

@@ -101,6 +101,13 @@ export interface Command {
  */
 export interface Validation extends Command {
   stage: string[];
+  /**
+   * Optional: adjust the staged copy after the edits are written into it and
+   * before the checker runs (real path of the staging root). sshd needs this:
+   * its Include and HostKey lines are absolute (/etc/ssh/...) and would make
+   * the checker read the LIVE files instead of the staged ones.
+   */
+  prepareStage?(host: Host, stageRoot: string): Promise<void>;
 }
 
 export interface Guard {

@@ -60,6 +60,14 @@ export interface ApplyOptions {
    * and rolls back, instead of leaving the new config live and unjournaled.
    */
   signal?: AbortSignal;
+  /**
+   * Called once, after the backup is durable and validation passed, right
+   * before the first live write, with the apply's journal id. Throwing stops
+   * the apply with nothing changed (journaled as not-applied). Commit-confirmed
+   * arms its automatic revert here, so that there is no instant at which the
+   * new config is live and nothing would revert it.
+   */
+  beforeLiveChange?: (journalId: string) => Promise<void>;
 }
 
 export async function applyPlan(host: Host, plan: Plan, opts: ApplyOptions = {}): Promise<ApplyOutcome> {
@@ -167,6 +175,16 @@ async function applyFromBackup(
     const message = `${validation.message}; nothing was changed`;
     await appendJournal(host, stateDir, record('not-applied', 'validate', message)).catch(() => undefined);
     return { ok: false, stage: 'validate', message, rolledBack: false, journalId };
+  }
+
+  if (opts.beforeLiveChange) {
+    try {
+      await opts.beforeLiveChange(journalId);
+    } catch (err) {
+      const message = `${oneLine(errorText(err))}; nothing was changed`;
+      await appendJournal(host, stateDir, record('not-applied', 'refused', message)).catch(() => undefined);
+      return { ok: false, stage: 'refused', message, rolledBack: false, journalId };
+    }
   }
 
   const rollBackWith = (stage: ApplyStage, message: string, touched: JournalFile[], started: Command[]) =>

@@ -43,6 +43,7 @@ async function runOneValidation(host: Host, validation: Validation, edits: FileE
         await host.writeReal(posix.join(root, edit.path), edit.after);
       }
     }
+    if (validation.prepareStage) await validation.prepareStage(host, root);
     const argv = validation.argv.map((arg, i) => (i === 0 ? arg : arg.split(STAGE_TOKEN).join(root)));
     if (argv.length === 0) return { ok: false, message: `validation "${validation.describe}" has no command` };
     const result = await host.exec(argv[0], argv.slice(1), { timeoutMs: validation.timeoutMs, cwd: root });

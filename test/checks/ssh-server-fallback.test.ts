@@ -5,7 +5,7 @@
 import test from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checks } from '../../checks/ssh/index';
+import { serverChecks as checks } from '../../checks/ssh/index';
 import type { Finding } from '../../src/core/types';
 import { canRunSshd, copyRoot, ensurePrivsepDir, hostFor, runAll, SSH_ROOTS, withoutSshd } from './ssh-server-helpers';
 

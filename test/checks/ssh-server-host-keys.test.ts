@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { checks } from '../../checks/ssh/index';
+import { serverChecks as checks } from '../../checks/ssh/index';
 import { parsePrivateKeyFile, parsePublicKeyLine } from '../../checks/ssh/server-host-key-file';
 import type { Finding } from '../../src/core/types';
 import { canRunSshd, copyRoot, ensurePrivsepDir, hostFor, runAll } from './ssh-server-helpers';

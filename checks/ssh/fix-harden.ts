@@ -1,0 +1,223 @@
+// ssh.server.harden: the server policy of CHECKS.md in one reviewed change.
+//
+//   PermitRootLogin no, PasswordAuthentication no, KbdInteractiveAuthentication
+//   no, PermitEmptyPasswords no, and strong KexAlgorithms / Ciphers / MACs /
+//   HostKeyAlgorithms (assets/policy/ssh-harden.json, cut down to what this
+//   OpenSSH supports and the host keys it loads), written where sshd reads
+//   them first (harden-edit.ts), obsolete options commented out.
+//
+// Only what is not already right is written: an admin's own strong list, or
+// a setting that already passes, is left alone.
+//
+// Safety, in the order the engine meets it:
+//   guard     the lockout guard (harden-guard.ts) refuses a plan that would
+//             leave no way in; its verdict names the admin's account;
+//   validate  `sshd -t` on a staged copy of /etc/ssh with the edits in and
+//             every Include/HostKey path pointed INTO the copy (the audit's
+//             rewriteForStage), so the checker never reads the live tree;
+//   reload    systemctl or SIGHUP to the PidFile's sshd (harden-reload.ts);
+//   verify    the owning checks must not fail afterwards;
+//   risk      'lockout-risk': the CLI applies it commit-confirmed (the change
+//             reverts by itself unless confirmed from a NEW ssh login).
+
+import type { FileEdit, Fix, Plan, RunContext, Validation } from '../../src/core/types';
+import type { Host } from '../../src/host/host';
+import { allGlobal, effectiveDirective, loadSshdConfig, type SshdConfig } from '../../src/parse/sshd-config';
+import { emptyPlan, refuse } from '../updates/fix-plan';
+import { thrownMessage } from '../updates/finding';
+import { ALGORITHM_OPTIONS, decideList, hostKeyTypes, supportedNames } from './harden-algorithms';
+import { choosePlacement, computeHardenEdit, overlaySource, type Setting } from './harden-edit';
+import { lockoutGuard, type ConfigGetter } from './harden-guard';
+import { hardenPolicy } from './harden-policy';
+import { reloadPlan } from './harden-reload';
+import { assembleAlgorithms, sshPolicy } from './policy';
+import { hostSource, loadServerState, normaliseValue, SSHD_CONFIG } from './server-config';
+import { detectServer } from './server-presence';
+import { derelativise, hostKeyPaths, rewriteForStage } from './server-sshd-t';
+
+export const HARDEN_FIX_ID = 'ssh.server.harden';
+
+/** Keywords sshd accumulates over several lines (sshd -T prints one line each). */
+const ACCUMULATING = new Set(['allowusers', 'denyusers', 'allowgroups', 'denygroups']);
+
+/** Keys the guard cannot evaluate per Match block; a block setting one is named in the plan. */
+const KEY_SETTINGS_IN_MATCH = ['pubkeyauthentication', 'authorizedkeysfile', 'authorizedkeyscommand', 'authenticationmethods'];
+
+export const COMMIT_CONFIRMED_NOTE =
+  'lockout-risk: applied commit-confirmed. After the reload, open a NEW ssh login and run `hardtop confirm` within the window (default 120 s), or the change reverts by itself and sshd reloads';
+
+interface Current {
+  get: ConfigGetter;
+  list(key: string): string[];
+}
+
+/** What sshd uses now: sshd -T when it can be asked, else our parse over the fallback defaults. */
+async function currentConfig(host: Host, ctx: RunContext, parsed: SshdConfig): Promise<Current> {
+  const state = await loadServerState(host, ctx);
+  if (state.kind === 'ok') {
+    const config = state.config;
+    return {
+      get: (key) => {
+        const k = key.toLowerCase();
+        if (ACCUMULATING.has(k)) return config.t ? config.t.values.get(k)?.join(' ') : allGlobal(parsed, k).map((d) => d.args.join(' ')).join(' ') || undefined;
+        return config.get(k)?.value;
+      },
+      list: (key) => config.list(key).names,
+    };
+  }
+  // sshd refuses the current files (UseRoaming, say) or cannot be asked: our parse.
+  return {
+    get: (key) => {
+      const k = key.toLowerCase();
+      if (ACCUMULATING.has(k)) return allGlobal(parsed, k).map((d) => d.args.join(' ')).join(' ') || undefined;
+      const d = effectiveDirective(parsed, k);
+      const v = d ? d.args.join(' ') : sshPolicy.fallbackDefaults.values[k];
+      return v === undefined ? undefined : normaliseValue(k, v);
+    },
+    list: (key) => {
+      const defaults = (sshPolicy.fallbackDefaults.values[key] ?? '').split(',').filter(Boolean);
+      const d = effectiveDirective(parsed, key);
+      return d ? assembleAlgorithms(defaults, d.args[0] ?? '') : defaults;
+    },
+  };
+}
+
+/** The staged copy must read its own files only: rewrite paths into it, copy keys kept outside /etc/ssh. */
+function stagePreparer(after: SshdConfig): Validation['prepareStage'] {
+  return async (host, stage) => {
+    for (const f of after.files) await host.writeReal(stage + f.path, rewriteForStage(f.text, stage));
+    const keys = new Set(hostKeyPaths(after).paths);
+    for (const d of after.directives) if (d.match === null && d.key === 'hostcertificate' && d.args[0]) keys.add(derelativise(d.args[0]));
+    for (const p of keys) {
+      if (p.startsWith('/etc/ssh/')) continue; // copied with the tree, modes kept
+      const bytes = await host.readBytes(p).catch(() => null);
+      if (bytes !== null) await host.writeReal(stage + p, bytes);
+    }
+  };
+}
+
+async function defaultKeyArgs(host: Host, after: SshdConfig): Promise<string[]> {
+  const keys = hostKeyPaths(after);
+  if (keys.configured) return [];
+  // No HostKey line: sshd would load its compiled-in defaults from the REAL /etc/ssh.
+  const args: string[] = [];
+  for (const p of keys.paths) if ((await host.stat(p).catch(() => null)) !== null) args.push('-h', `{stage}${p}`);
+  return args;
+}
+
+async function plainFileProblem(host: Host, path: string): Promise<string | null> {
+  try {
+    const st = await host.lstat(path);
+    if (st === null) return null;
+    if (st.kind === 'symlink') return `${path} is a symlink; not rewriting what it points to (edit it by hand)`;
+    if (st.kind !== 'file') return `${path} is a ${st.kind}, not a regular file`;
+    return null;
+  } catch (err) {
+    return `cannot inspect ${path}: ${thrownMessage(err)}`;
+  }
+}
+
+export const hardenServer: Fix = {
+  id: HARDEN_FIX_ID,
+  title: 'Harden the SSH server (no root or password logins, strong algorithms)',
+  area: 'ssh',
+  risk: 'lockout-risk',
+  verifies: [
+    'ssh.server.root-login',
+    'ssh.server.password-auth',
+    'ssh.server.kbd-interactive',
+    'ssh.server.empty-passwords',
+    'ssh.server.kex',
+    'ssh.server.ciphers',
+    'ssh.server.macs',
+    'ssh.server.host-key-algorithms',
+  ],
+  async plan(host, ctx): Promise<Plan> {
+    let plan = emptyPlan(hardenServer);
+    const presence = await detectServer(host);
+    if (presence.kind !== 'installed') return refuse(plan, `${presence.summary}: nothing to harden`);
+
+    const source = hostSource(host);
+    const parsed = await loadSshdConfig(SSHD_CONFIG, source);
+    const fatal = parsed.problems.find((p) => p.fatal);
+    if (fatal) return refuse(plan, `sshd cannot use its configuration as it is: ${fatal.file}${fatal.line ? `:${fatal.line}` : ''}: ${fatal.message}; fix that first`);
+    const current = await currentConfig(host, ctx, parsed);
+
+    // 1. What must change.
+    const settings: Setting[] = [];
+    for (const s of hardenPolicy.settings.values) {
+      if (current.get(s.keyword) !== s.value) settings.push({ keyword: s.keyword, value: s.value });
+    }
+    const keyTypes = await hostKeyTypes(host, parsed);
+    for (const option of ALGORITHM_OPTIONS) {
+      const supported = await supportedNames(host, option, ctx);
+      const decision = decideList(option, current.list(option.key), supported, keyTypes.types.size > 0 ? keyTypes.types : null);
+      if ('refuse' in decision) return refuse(plan, decision.refuse);
+      if (decision.write) settings.push({ keyword: option.keyword, value: decision.names.join(',') });
+    }
+    if (keyTypes.unreadable.length > 0) plan.warnings.push(`host keys that could not be read (not counted for HostKeyAlgorithms): ${keyTypes.unreadable.join(', ')}`);
+
+    // 2. Where and how.
+    const dirStat = await host.stat(hardenPolicy.dropIn.slice(0, hardenPolicy.dropIn.lastIndexOf('/'))).catch(() => null);
+    const placement = choosePlacement(parsed, hardenPolicy.dropIn, dirStat?.kind === 'dir');
+    const edit = await computeHardenEdit({ cfg: parsed, source, placement, settings, removeEffects: new Set(hardenPolicy.removeEffects.effects) });
+    if (!edit.ok) return refuse(plan, edit.reason);
+    if (edit.texts.size === 0) return refuse(plan, 'nothing to change: the SSH server already follows the policy');
+
+    const edits: FileEdit[] = [];
+    const originals = new Map(parsed.files.map((f) => [f.path, f.text]));
+    for (const [path, after] of [...edit.texts].sort(([a], [b]) => (a === placement.path ? -1 : b === placement.path ? 1 : a < b ? -1 : 1))) {
+      const problem = await plainFileProblem(host, path);
+      if (problem) return refuse(plan, problem);
+      edits.push({ path, before: originals.get(path) ?? null, after, mode: 0o644 });
+    }
+    plan = { ...plan, edits };
+    for (const a of edit.actions) {
+      if (a.kind === 'remove') plan.warnings.push(`${a.file}:${a.line}: "${a.text}" commented out: ${a.why}`);
+      if (a.kind === 'rename') plan.warnings.push(`${a.file}:${a.line}: "${a.text}" renamed to ${a.to} (an old alias)`);
+      if (a.kind === 'disable') plan.warnings.push(`${a.file}:${a.line}: "${a.text}" commented out: it would win over the new setting (sshd uses the first value)`);
+    }
+    plan.warnings.push(...edit.notes);
+
+    // 3. The configuration as sshd will read it after the change.
+    const afterOverlay = new Map(edits.map((e) => [e.path, e.after]));
+    const after = await loadSshdConfig(SSHD_CONFIG, overlaySource(source, afterOverlay));
+    const written = new Map(settings.map((s) => [s.keyword.toLowerCase(), s.value]));
+    const afterGet: ConfigGetter = (key) => written.get(key.toLowerCase()) ?? current.get(key);
+
+    // 4. The lockout guard.
+    const matchCaveats: string[] = [];
+    for (const block of after.matches) {
+      if (block.all) continue;
+      const d = block.directives.find((x) => KEY_SETTINGS_IN_MATCH.includes(x.key));
+      if (d) matchCaveats.push(`${block.text} (${block.file}:${block.line}) sets ${d.keyword} for some connections: the lockout guard did not evaluate it`);
+    }
+    const verdict = await lockoutGuard(
+      host,
+      {
+        disablesPasswords: written.get('passwordauthentication') === 'no' || written.get('kbdinteractiveauthentication') === 'no',
+        disablesRootLogin: written.get('permitrootlogin') === 'no',
+        after: afterGet,
+        matchCaveats,
+      },
+      ctx,
+    );
+    plan.warnings.push(...verdict.notes);
+    if (!verdict.ok) return refuse(plan, verdict.reason);
+    plan.warnings.unshift(`lockout guard: ${verdict.reason}`);
+
+    // 5. Validate on a staged copy, then reload.
+    plan.validate.push({
+      argv: ['sshd', '-t', '-f', `{stage}${SSHD_CONFIG}`, ...(await defaultKeyArgs(host, after))],
+      describe: `sshd -t -f ${SSHD_CONFIG} (on a staged copy of /etc/ssh with the change)`,
+      stage: ['/etc/ssh'],
+      timeoutMs: 15_000,
+      prepareStage: stagePreparer(after),
+    });
+    const reload = await reloadPlan(host, after);
+    plan.commands.push(...reload.commands);
+    plan.warnings.push(...reload.notes);
+    plan.warnings.push(COMMIT_CONFIRMED_NOTE);
+    return plan;
+  },
+};
