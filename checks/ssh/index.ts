@@ -8,6 +8,12 @@ import { emptyPasswordsCheck, kbdInteractiveCheck, passwordAuthCheck, rootLoginC
 import { deprecatedOptionsCheck } from './server-deprecated';
 import { hostKeyAgeCheck, hostKeysCheck } from './server-host-keys';
 import { serverInstalledCheck } from './server-installed';
+import { clientAlgorithmsCheck } from './client-algorithms';
+import { clientDeprecatedCheck } from './client-deprecated';
+import { clientPasswordAuthCheck } from './client-password-auth';
+import { keyAgeCheck } from './keys-age';
+import { authorizedKeysCheck } from './keys-authorized';
+import { userKeysCheck } from './keys-user';
 
 export { fixes } from './fixes';
 
@@ -26,4 +32,14 @@ export const serverChecks: Check[] = [
   hostKeyAgeCheck,
 ];
 
-export const checks: Check[] = [...serverChecks];
+/** ssh.client.* and ssh.keys.*, in CHECKS.md order. */
+export const clientAndKeyChecks: Check[] = [
+  clientPasswordAuthCheck,
+  clientAlgorithmsCheck,
+  clientDeprecatedCheck,
+  authorizedKeysCheck,
+  userKeysCheck,
+  keyAgeCheck,
+];
+
+export const checks: Check[] = [...serverChecks, ...clientAndKeyChecks];
