@@ -10,6 +10,7 @@ import { isoDay, readCertificates, subjectName, validity } from './certs';
 import { fromItems, guardedCheck, item } from './finding';
 import { inventoryGate, TLS_WATCH, tlsInventory, type CertRef } from './inventory';
 import { tlsPolicy } from './policy';
+import { RENEW_FIX_ID } from './fix-ids';
 
 const DAY = 86_400_000;
 
@@ -56,10 +57,12 @@ export const expiryCheck: Check = guardedCheck({
     const results = await Promise.all(inv.certs.map((ref) => certItem(host, ref, ctx.now)));
     const dated = results.filter((r) => r.notAfter !== null).sort((a, b) => a.notAfter!.getTime() - b.notAfter!.getTime());
     const soonest = dated[0] ? `${dated[0].item.subject} until ${isoDay(dated[0].notAfter!)}` : 'n/a';
+    // certbot can renew what it manages (tls.renew); other certificates are the admin's to replace.
+    const renewable = inv.certs.some((ref, i) => ref.lineage !== null && (results[i].item.status === 'warn' || results[i].item.status === 'fail'));
     return fromItems(
       expiryCheck,
       results.map((r) => r.item),
-      { emptySummary: 'no certificate', passSummary: `${plural(results.length, 'certificate')}, all far from expiry; the soonest: ${soonest}` },
+      { emptySummary: 'no certificate', passSummary: `${plural(results.length, 'certificate')}, all far from expiry; the soonest: ${soonest}`, fixes: renewable ? [RENEW_FIX_ID] : [] },
     );
   },
 });

@@ -32,6 +32,28 @@ export interface TlsPolicy {
   };
   trustStores: string[];
   renewal: { timers: string[]; cronFiles: string[]; systemdGuard: string };
+  ct: CtPolicy;
+  ocsp: { source: string; stapleRetryMs: number; clockSkewSeconds: number };
+}
+
+/** One browser's embedded-SCT rule: the first step whose maxLifetimeDays (null: no limit) covers the lifetime. */
+export interface CtBrowserPolicy {
+  name: string;
+  minScts: Array<{ maxLifetimeDays: number | null; scts: number }>;
+}
+
+export interface CtPolicy {
+  source: string;
+  /** false: the SCTs are counted by log only (operators need a log list we do not ship). */
+  logOperatorsChecked: boolean;
+  /**
+   * Directories of the distribution's PUBLIC roots (Debian: the Mozilla set
+   * that ca-certificates ships). Where one exists, only its roots make a
+   * certificate "publicly trusted": an admin's own CA added to the bundle
+   * (update-ca-certificates, /usr/local/share/ca-certificates) stays private.
+   */
+  publicRootDirs: string[];
+  policies: CtBrowserPolicy[];
 }
 
 const TLS_VERSIONS: readonly string[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
@@ -56,6 +78,19 @@ export function tlsPolicyProblems(p: TlsPolicy): string[] {
     }
   }
   if (p.nginx.protocolDefaults.at(-1)?.before !== null) problems.push('nginx.protocolDefaults must end with an open-ended entry (before: null)');
+  if (p.ct.policies.length === 0) problems.push('ct.policies must name at least one browser policy');
+  for (const b of p.ct.policies) {
+    const steps = b.minScts;
+    if (steps.length === 0 || steps.at(-1)?.maxLifetimeDays !== null) problems.push(`ct.${b.name}: minScts must end with an open-ended step (maxLifetimeDays: null)`);
+    for (let i = 0; i < steps.length; i++) {
+      if (!(Number.isInteger(steps[i].scts) && steps[i].scts >= 1)) problems.push(`ct.${b.name}: scts must be a positive integer`);
+      const prev = i > 0 ? steps[i - 1].maxLifetimeDays : 0;
+      const cur = steps[i].maxLifetimeDays;
+      if (cur !== null && (prev === null || cur <= prev)) problems.push(`ct.${b.name}: maxLifetimeDays must increase`);
+    }
+  }
+  if (!(p.ocsp.stapleRetryMs >= 0 && p.ocsp.stapleRetryMs <= 10_000)) problems.push('ocsp.stapleRetryMs must be 0-10000');
+  if (!(p.ocsp.clockSkewSeconds >= 0)) problems.push('ocsp.clockSkewSeconds must be ≥ 0');
   return problems;
 }
 

@@ -209,8 +209,9 @@ function connectTls(spec: ConnectSpec): Promise<ConnectOutcome> {
     }, spec.timeoutMs);
     spec.signal?.addEventListener('abort', onAbort, { once: true });
 
-    socket.on('OCSPResponse', (response: Buffer) => {
-      ocsp = Buffer.from(response);
+    // Emitted with null when OCSP was requested and the server stapled nothing.
+    socket.on('OCSPResponse', (response: Buffer | null) => {
+      if (response && response.length > 0) ocsp = Buffer.from(response);
     });
     socket.once('secureConnect', () => finish({ ok: true, value: { socket, wire, ocsp } }));
     socket.on('error', (err) => {

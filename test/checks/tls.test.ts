@@ -42,7 +42,7 @@ const live: RunContext = { ...ctx, network: true };
 // ---------------------------------------------------------------------------
 // The area
 
-test('the tls area: CHECKS.md ids, order and severities; no fix yet; each watches nginx and certbot files', (t) => {
+test('the tls area: CHECKS.md ids, order and severities; its fixes; each watches nginx and certbot files', (t) => {
   t.deepEqual(
     checks.map((c) => [c.id, c.area, c.severity]),
     [
@@ -51,12 +51,14 @@ test('the tls area: CHECKS.md ids, order and severities; no fix yet; each watche
       ['tls.cert.chain', 'tls', 'high'],
       ['tls.cert.hostname', 'tls', 'high'],
       ['tls.cert.key', 'tls', 'high'],
+      ['tls.cert.ct', 'tls', 'medium'],
+      ['tls.ocsp', 'tls', 'medium'],
       ['tls.protocols', 'tls', 'high'],
       ['tls.ciphers', 'tls', 'medium'],
       ['tls.renewal', 'tls', 'high'],
     ],
   );
-  t.deepEqual(fixes, []);
+  t.deepEqual(fixes.map((f) => [f.id, f.area, f.risk]), [['tls.renew', 'tls', 'disruptive']]);
   for (const c of checks) {
     t.true(c.watch!.includes('/etc/nginx/sites-enabled') && c.watch!.includes('/etc/letsencrypt/live'), c.id);
     t.true((c.interval ?? 0) > 0, c.id);
@@ -80,7 +82,7 @@ test('every tls root × every tls and web check: exactly one well-formed finding
       t.true(f.summary.length > 0 && !/[\r\n]/.test(f.summary), `${root} ${check.id}`);
       t.true(evidencePathsAreHostPaths(f), `${root} ${check.id}: ${JSON.stringify(f.evidence)}`);
       for (const i of f.items ?? []) t.true(evidencePathsAreHostPaths({ ...f, evidence: i.evidence }), `${root} ${check.id} ${i.subject}`);
-      t.deepEqual(f.fixes, [], 'no fix exists yet, so none is offered');
+      t.deepEqual(f.fixes, [], 'tls.renew is offered only for a certbot certificate that is due; none is in these roots at this clock');
     }
   }
 });

@@ -25,6 +25,8 @@ export interface IssueOptions {
   ocspUrl?: string;
   /** Sign with the root directly (no intermediate). */
   byRoot?: boolean;
+  /** Extra lines for the leaf's extension section, in openssl's config syntax (e.g. `tlsfeature = status_request`). */
+  extensions?: string[];
 }
 
 export interface Issued {
@@ -166,7 +168,7 @@ extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 subjectAltName = ${san}
-${opts.ocspUrl ? `authorityInfoAccess = OCSP;URI:${opts.ocspUrl}\n` : ''}`,
+${opts.ocspUrl ? `authorityInfoAccess = OCSP;URI:${opts.ocspUrl}\n` : ''}${(opts.extensions ?? []).map((l) => `${l}\n`).join('')}`,
       );
       const start = opts.startDate ?? daysFromNow(-1);
       const end = opts.endDate ?? daysFromNow(90);
