@@ -17,7 +17,7 @@ export type Parsed =
   | { command: 'fleet'; dir: string }
   | ({ command: 'dashboard' } & CommonOptions)
   | ({ command: 'check'; format: Format | null; output: string | null } & CommonOptions)
-  | ({ command: 'fix'; fixId: string; dryRun: boolean; yes: boolean; user: string | null; confirmSeconds: number | null } & CommonOptions)
+  | ({ command: 'fix'; fixId: string; dryRun: boolean; yes: boolean; user: string | null; confirmSeconds: number | null; args: Record<string, string> } & CommonOptions)
   | ({ command: 'undo'; journalId: string | null } & CommonOptions)
   | ({ command: 'confirm'; force: boolean } & CommonOptions)
   /** Hidden: the commit-confirmed reverter (started by hardtop itself, not documented in --help). */
@@ -41,6 +41,7 @@ const FLAGS: Record<string, { value: boolean; commands: readonly string[] }> = {
   '--dry-run': { value: false, commands: ['fix'] },
   '--yes': { value: false, commands: ['fix'] },
   '--user': { value: true, commands: ['fix'] },
+  '--arg': { value: true, commands: ['fix'] },
   '--confirm-seconds': { value: true, commands: ['fix'] },
   '--force': { value: false, commands: ['confirm'] },
   '--token': { value: true, commands: ['revert-pending'] },
@@ -57,6 +58,7 @@ export function parseArgs(argv: readonly string[]): Parsed {
     if (NOT_BUILT_YET.has(command)) throw new UsageError(`'${command}' is not available in this version yet`);
   }
   const flags = new Map<string, string | true>();
+  const fixArgs: Record<string, string> = {};
   const positionals: string[] = [];
   while (args.length) {
     const arg = args.shift()!;
@@ -76,6 +78,13 @@ export function parseArgs(argv: readonly string[]): Parsed {
     if (spec.value) {
       const value = eq > 0 ? arg.slice(eq + 1) : args.shift();
       if (value === undefined || value === '') throw new UsageError(`option '${name}' needs a value`);
+      if (name === '--arg') {
+        // Repeatable: --arg jail=sshd --arg address=192.0.2.7
+        const m = /^([a-z][a-z0-9-]*)=(.+)$/.exec(value);
+        if (!m) throw new UsageError(`--arg takes NAME=VALUE, not '${value}'`);
+        if (m[1] in fixArgs) throw new UsageError(`--arg ${m[1]} given twice`);
+        fixArgs[m[1]] = m[2];
+      }
       flags.set(name, value);
     } else {
       if (eq > 0) throw new UsageError(`option '${name}' takes no value`);
@@ -116,6 +125,7 @@ export function parseArgs(argv: readonly string[]): Parsed {
         yes: flags.has('--yes'),
         user: str('--user'),
         confirmSeconds: parseConfirmSeconds(str('--confirm-seconds')),
+        args: fixArgs,
       };
     }
     case 'confirm':
@@ -177,6 +187,8 @@ Options:
   --no-network        open no IP socket (loopback included)
   --format FMT        check: text, json or prom (default: text on a terminal, json otherwise)
   --output FILE       check: write the report to FILE instead of stdout
+  --arg NAME=VALUE    fix: a value the fix needs (e.g. --arg jail=sshd --arg address=192.0.2.7)
+  --user NAME         fix: the account a fix acts on (the same as --arg user=NAME)
   --dry-run           fix: show the preview only
   --yes               fix: apply without asking
   --confirm-seconds N fix: seconds to confirm a lockout-risk change before it reverts (default 120)

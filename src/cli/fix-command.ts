@@ -3,9 +3,9 @@
 // front ends take exactly the same path to the system.
 
 import type { Catalog } from '../core/catalog';
-import { findFix } from '../core/catalog';
+import { checkFixArgs, findFix } from '../core/catalog';
 import { sanitizeMultiline, sanitizeText } from '../core/sanitize';
-import type { Plan, RunContext } from '../core/types';
+import type { FixArgs, Plan, RunContext } from '../core/types';
 import { applyPlan, type ApplyOutcome, READ_ONLY_REASON } from '../fix/engine';
 import { applyCommitConfirmed, DEFAULT_CONFIRM_SECONDS, dropPendingIfUndone } from '../fix/commit-confirmed';
 import type { CommandRunner } from '../fix/commands';
@@ -21,11 +21,13 @@ function context(host: Host): RunContext {
   return { now: host.now(), network: host.network, signal: new AbortController().signal };
 }
 
-export async function planFix(host: Host, catalog: Catalog, fixId: string): Promise<{ plan: Plan; preview: Preview } | { error: string }> {
+export async function planFix(host: Host, catalog: Catalog, fixId: string, args: FixArgs = {}): Promise<{ plan: Plan; preview: Preview } | { error: string }> {
   const fix = findFix(catalog, fixId);
   if (!fix) return { error: `unknown fix id '${fixId}'` };
+  const bad = checkFixArgs(fix, args);
+  if (bad) return { error: bad };
   try {
-    const plan = await fix.plan(host, context(host));
+    const plan = await fix.plan(host, context(host), args);
     return { plan, preview: previewPlan(plan) };
   } catch (err) {
     return { error: `could not plan ${fixId}: ${err instanceof Error ? err.message : String(err)}` };
@@ -103,14 +105,18 @@ export async function applyFix(
   return { ok: false, message: `${plan.fixId} failed at ${outcome.stage}: ${outcome.message}${rolled}` };
 }
 
-/** Undo the latest (or named) change, then re-run its commands so services reload the restored config. */
+/**
+ * Undo the latest (or named) change: files are restored by the engine; then
+ * the fix's undo commands take back what its commands did (an unban, a
+ * timer disabled again), and its reloads make services load the restored config.
+ */
 export async function undoChange(host: Host, journalId: string | null): Promise<{ ok: boolean; message: string }> {
   const outcome = await undo(host, journalId ? { journalId } : {});
   if (!outcome.ok) return { ok: false, message: outcome.message };
   // Undoing a change that waits for confirmation leaves nothing to confirm or revert.
   await dropPendingIfUndone(host, outcome.of).catch(() => false);
   const failures: string[] = [];
-  for (const argv of outcome.commands) {
+  for (const argv of [...outcome.undoCommands, ...outcome.commands]) {
     const r = await host.exec(argv[0], argv.slice(1));
     if (r.exitCode !== 0) failures.push(`${argv.join(' ')} exited ${r.exitCode ?? r.signal ?? r.spawnError}`);
   }
@@ -142,7 +148,12 @@ export async function runFixCommand(host: Host, catalog: Catalog, parsed: Extrac
   };
   if (!findFix(catalog, parsed.fixId)) return fail(`unknown fix id '${parsed.fixId}'`);
   if (!host.isRoot && !parsed.dryRun) return fail(READ_ONLY_REASON);
-  const planned = await planFix(host, catalog, parsed.fixId);
+  // --user NAME is the account param of the fixes that act on one account.
+  const args = parsed.user !== null ? { ...parsed.args, user: parsed.user } : parsed.args;
+  const fix = findFix(catalog, parsed.fixId)!;
+  const bad = checkFixArgs(fix, args);
+  if (bad) return fail(bad);
+  const planned = await planFix(host, catalog, parsed.fixId, args);
   if ('error' in planned) return fail(planned.error);
   io.stdout.write(`${previewText(planned.preview, !!io.stdout.isTTY && !process.env.NO_COLOR)}\n`);
   if (parsed.dryRun) return 0;

@@ -92,6 +92,8 @@ export interface Command {
    * Never set on installs or other one-way commands.
    */
   reload?: boolean;
+  /** Exit codes that mean success besides 0 (rkhunter --check exits 1 when it logged a warning). */
+  okExitCodes?: number[];
 }
 
 /**
@@ -123,17 +125,35 @@ export interface Plan {
   validate: Validation[];
   /** Run after the new files are in place (reload, restart, install). */
   commands: Command[];
+  /**
+   * Commands that take back what `commands` did beyond the files (a ban is
+   * lifted by an unban, an enabled timer is disabled again). Run by undo, and
+   * by a rollback once any command had started. Reloads still come after.
+   */
+  undoCommands?: Command[];
   warnings: string[];
   guard?: Guard;
 }
+
+/** A value a fix needs from the admin (which jail, which address, which account). */
+export interface FixParam {
+  name: string;
+  describe: string;
+  /** The whole value must match (a first line of defence; plan() still checks meaning). */
+  pattern: RegExp;
+}
+
+export type FixArgs = Readonly<Record<string, string>>;
 
 export interface Fix {
   id: string;
   title: string;
   area: Area;
   risk: Risk;
-  /** Reads what it needs through the Host; never writes. */
-  plan(host: Host, ctx: RunContext): Promise<Plan>;
+  /** Values plan() needs; the CLI takes them as --arg NAME=VALUE (and --user NAME). */
+  params?: FixParam[];
+  /** Reads what it needs through the Host; never writes. `args` holds every declared param, checked. */
+  plan(host: Host, ctx: RunContext, args?: FixArgs): Promise<Plan>;
   /** Check ids that should pass after the fix (re-run to verify). */
   verifies?: string[];
 }

@@ -42,6 +42,7 @@ export interface BackupRequest {
   fixId: string;
   originals: Original[];
   commands: string[][];
+  undoCommands: string[][];
   /** Crash-injection seam, forwarded from writeAtomic with the file's name. */
   onAtomicStep?: (name: string, step: AtomicWriteStep) => void | Promise<void>;
 }
@@ -99,6 +100,7 @@ export async function backUpOriginals(host: Host, req: BackupRequest): Promise<B
     fixId: req.fixId,
     files,
     commands: req.commands,
+    undoCommands: req.undoCommands,
   };
   await write('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
   return { id: req.id, dir, files };

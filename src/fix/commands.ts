@@ -9,6 +9,10 @@ import { errorText } from './state';
 
 export type CommandRunner = (command: Command) => Promise<{ exitCode: number | null }>;
 
+function ok(command: Command, exitCode: number): boolean {
+  return exitCode === 0 || (command.okExitCodes ?? []).includes(exitCode);
+}
+
 /** null when the command succeeded, else one line saying how it failed. */
 export async function runPlanCommand(host: Host, command: Command, runner?: CommandRunner, signal?: AbortSignal): Promise<string | null> {
   const shown = `\`${displayCommand(command)}\``;
@@ -16,12 +20,12 @@ export async function runPlanCommand(host: Host, command: Command, runner?: Comm
   try {
     if (runner) {
       const { exitCode } = await runner(command);
-      return exitCode === 0 ? null : `command ${shown} failed (${exitCode === null ? 'killed' : `exit ${exitCode}`})`;
+      return exitCode !== null && ok(command, exitCode) ? null : `command ${shown} failed (${exitCode === null ? 'killed' : `exit ${exitCode}`})`;
     }
     const result = await host.exec(command.argv[0], command.argv.slice(1), { timeoutMs: command.timeoutMs, signal });
     if (result.spawnError) return `command ${shown} could not run: ${sanitizeText(result.spawnError)}`;
     if (result.timedOut) return `command ${shown} timed out`;
-    if (result.exitCode === 0) return null;
+    if (result.exitCode !== null && ok(command, result.exitCode)) return null;
     const how = result.exitCode === null ? `killed by ${result.signal ?? 'a signal'}` : `exit ${result.exitCode}`;
     const line = result.stderr.split('\n').find((l) => l.trim() !== '');
     return `command ${shown} failed (${how})${line ? `: ${sanitizeText(line.trim()).slice(0, 300)}` : ''}`;

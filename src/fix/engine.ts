@@ -130,6 +130,7 @@ async function applyFromBackup(
   const who = { at: now.toISOString(), user: host.user, sshConnection: host.env('SSH_CONNECTION') ?? null };
   // Only reloads are worth re-running after an undo; an install is not.
   const commandArgv = plan.commands.filter((c) => c.reload).map((c) => [...c.argv]);
+  const undoArgv = (plan.undoCommands ?? []).map((c) => [...c.argv]);
 
   // 3. Backup, durable, before anything live changes.
   let backup: Backup;
@@ -141,6 +142,7 @@ async function applyFromBackup(
       fixId: plan.fixId,
       originals,
       commands: commandArgv,
+      undoCommands: undoArgv,
       onAtomicStep: (name, s) => step(`backup:${name}:${s}`),
     });
     await step('backed-up');
@@ -158,6 +160,7 @@ async function applyFromBackup(
     action: 'apply',
     files: backup.files,
     commands: commandArgv,
+    ...(undoArgv.length ? { undoCommands: undoArgv } : {}),
     outcome,
     ...(stage ? { stage, message } : {}),
   });
@@ -188,7 +191,7 @@ async function applyFromBackup(
   }
 
   const rollBackWith = (stage: ApplyStage, message: string, touched: JournalFile[], started: Command[]) =>
-    rollBack(host, { stage, message, touched, started, backup, runner: opts.runCommand, step: hook }).then(
+    rollBack(host, { stage, message, touched, started, undoCommands: plan.undoCommands ?? [], backup, runner: opts.runCommand, step: hook }).then(
       async ({ rolledBack, message: full }) => {
         const outcome = rolledBack ? 'rolled-back' : 'rollback-failed';
         await appendJournal(host, stateDir, record(outcome, stage, full)).catch(() => undefined);
@@ -346,6 +349,8 @@ interface RollbackRequest {
   touched: JournalFile[];
   /** Commands that were started (they may have loaded the new config). */
   started: Command[];
+  /** The plan's undo commands: run once any command had started. */
+  undoCommands: Command[];
   backup: Backup;
   runner?: CommandRunner;
   step: (name: string) => Promise<void>;
@@ -385,19 +390,29 @@ async function rollBack(host: Host, req: RollbackRequest): Promise<{ rolledBack:
         `Originals are in ${req.backup.dir} (restore by hand, or run hardtop undo ${req.backup.id})`,
     };
   }
+  // What the commands did beyond the files: taken back by the plan's undo
+  // commands, or — for a one-way command with none (certbot renew) — said plainly.
+  const undoFailures: string[] = [];
+  if (req.started.length > 0) {
+    for (const command of req.undoCommands) {
+      const failure = await runPlanCommand(host, command, req.runner);
+      if (failure) undoFailures.push(failure);
+    }
+  }
+  const oneWay = req.undoCommands.length === 0 ? req.started.filter((c) => !c.reload) : [];
   const rerunFailures: string[] = [];
-  if (restoredAny) {
+  if (restoredAny || req.undoCommands.length > 0) {
     for (const command of req.started.filter((c) => c.reload)) {
       const failure = await runPlanCommand(host, command, req.runner);
       if (failure) rerunFailures.push(failure);
     }
   }
   await req.step('rolled-back').catch(() => undefined);
-  const rerun =
-    rerunFailures.length > 0
-      ? `; files restored, but re-running after the restore failed: ${rerunFailures.join('; ')} (the service may not be running the restored config)`
-      : '';
-  return { rolledBack: true, message: `${req.message}; rolled back${rerun}` };
+  const notes: string[] = [];
+  if (undoFailures.length) notes.push(`taking back the commands failed: ${undoFailures.join('; ')}`);
+  if (oneWay.length) notes.push(`what ${oneWay.map((c) => `\`${c.argv.join(' ')}\``).join(', ')} did cannot be taken back`);
+  if (rerunFailures.length) notes.push(`files restored, but re-running after the restore failed: ${rerunFailures.join('; ')} (the service may not be running the restored config)`);
+  return { rolledBack: true, message: `${req.message}; files rolled back${notes.length ? `; ${notes.join('; ')}` : ''}` };
 }
 
 function oneLine(text: string): string {

@@ -40,6 +40,8 @@ export interface ApplyRecord {
   files: JournalFile[];
   /** The plan's commands (argv), so an undo can tell the admin what to re-run. */
   commands: string[][];
+  /** The plan's undo commands (argv), run by undo before the reloads. */
+  undoCommands?: string[][];
   outcome: ApplyRecordOutcome;
   stage?: string;
   message?: string;
@@ -70,6 +72,7 @@ export interface InterruptedApply {
   fixId: string;
   files: JournalFile[];
   commands: string[][];
+  undoCommands?: string[][];
 }
 
 export interface JournalView {
@@ -91,6 +94,7 @@ export interface BackupManifest {
   fixId: string;
   files: JournalFile[];
   commands: string[][];
+  undoCommands?: string[][];
 }
 
 export async function appendJournal(host: Host, stateDir: string, record: JournalRecord): Promise<void> {
@@ -174,6 +178,7 @@ async function findInterrupted(host: Host, stateDir: string, view: JournalView):
       fixId: manifest.fixId,
       files: manifest.files,
       commands: manifest.commands,
+      undoCommands: manifest.undoCommands,
     });
   }
 }
@@ -187,7 +192,7 @@ function parseRecord(line: string): JournalRecord | null {
   }
   if (!isObject(value) || typeof value.id !== 'string' || typeof value.at !== 'string') return null;
   if (value.action === 'apply' && typeof value.fixId === 'string' && areFiles(value.files)) {
-    return { ...(value as unknown as ApplyRecord), commands: argvList(value.commands) };
+    return { ...(value as unknown as ApplyRecord), commands: argvList(value.commands), undoCommands: argvList(value.undoCommands) };
   }
   if (value.action === 'undo' && typeof value.of === 'string' && Array.isArray(value.files)) {
     return value as unknown as UndoRecord;
@@ -207,7 +212,7 @@ function parseManifest(raw: string, dirName: string): BackupManifest | null {
   // claims another id was copied or tampered with.
   if (value.id !== dirName || typeof value.fixId !== 'string' || typeof value.at !== 'string') return null;
   if (!areFiles(value.files)) return null;
-  return { ...(value as unknown as BackupManifest), commands: argvList(value.commands) };
+  return { ...(value as unknown as BackupManifest), commands: argvList(value.commands), undoCommands: argvList(value.undoCommands) };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -31,6 +31,8 @@ export type UndoOutcome =
       restored: string[];
       /** The fix's commands (argv), e.g. reloads the caller may want to re-run. */
       commands: string[][];
+      /** Commands that take back what the fix's commands did (argv); the caller runs them before the reloads. */
+      undoCommands: string[][];
       message: string;
       warnings: string[];
     }
@@ -55,6 +57,7 @@ interface UndoTarget {
   fixId: string;
   files: JournalFile[];
   commands: string[][];
+  undoCommands?: string[][];
   /**
    * Its files may legitimately be a mix of old and new: it was interrupted (no
    * journal line), its rollback failed, or an earlier undo of it failed.
@@ -219,6 +222,7 @@ async function undoTarget(host: Host, stateDir: string, target: UndoTarget, warn
     fixId: target.fixId,
     restored,
     commands: target.commands,
+    undoCommands: target.undoCommands ?? [],
     message: `undid ${target.fixId} (${target.id}): ${what}`,
     warnings,
   };

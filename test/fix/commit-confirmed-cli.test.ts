@@ -89,7 +89,7 @@ asRoot('a lockout-risk fix whose checks still fail afterwards is rolled back, an
   const host = createLocalHost({ root, network: false });
   const r = await applyFix(host, plan, undefined, undefined, { catalog: catalogWith('fail'), entryScript });
   t.false(r.ok);
-  t.regex(r.message, /failed at verify: verify failed: demo\.check fail: it is fail; rolled back/);
+  t.regex(r.message, /failed at verify: verify failed: demo\.check fail: it is fail; files rolled back/);
   t.is(fs.readFileSync(path.join(root, 'etc/demo.conf'), 'utf8'), 'old\n');
   t.is(await pendingStatus(host), null);
 });
