@@ -14,7 +14,7 @@
 // they are NOT in the area's `fixes` list (the catalog looks fixes up by id
 // alone). See the report for the proposed shape of parametrised fixes.
 
-import type { Command, Fix, Plan, RunContext } from '../../src/core/types';
+import type { Command, Fix, FixArgs, FixParam, Plan, RunContext } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
 import { formatIpNet, isEverything, isLoopback, netContains, parseIpNet, sshClientAddress, type IpNet } from '../../src/parse/fail2ban-ipaddr';
 import { CONF_DIR } from './config';
@@ -97,6 +97,12 @@ export async function planBanChange(host: Host, ctx: RunContext, action: BanActi
     describe: `${action} ${address} in jail ${target.jail}`,
     timeoutMs: fail2banPolicy.client.timeoutMs,
   };
+  // Undo is the opposite command on the same jail and the same spelling.
+  const inverse: Command = {
+    argv: [...argv.slice(0, -2), action === 'ban' ? 'unbanip' : 'banip', address],
+    describe: `${action === 'ban' ? 'unban' : 'ban'} ${address} in jail ${target.jail}`,
+    timeoutMs: fail2banPolicy.client.timeoutMs,
+  };
   return {
     fixId: `fail2ban.${action}`,
     title: `${action === 'ban' ? 'Ban' : 'Unban'} ${address} in [${target.jail}]`,
@@ -104,16 +110,38 @@ export async function planBanChange(host: Host, ctx: RunContext, action: BanActi
     edits: [],
     validate: [],
     commands: [command],
+    undoCommands: [inverse],
     warnings,
     guard: { ok: true, reason: action === 'ban' ? `not loopback, not your SSH address; [${target.jail}] is running` : `banned in [${target.jail}] now` },
   };
 }
 
-/** fail2ban.ban bound to one target (not in the `fixes` list: the catalog has no parameters yet). */
-export function banFix(target: BanTarget): Fix {
-  return { id: 'fail2ban.ban', title: `Ban ${target.address} in [${target.jail}]`, area: 'fail2ban', risk: 'disruptive', plan: (host, ctx) => planBanChange(host, ctx, 'ban', target), verifies: ['fail2ban.bans'] };
+/** What ban and unban need from the admin (`--arg jail=sshd --arg address=192.0.2.7`). */
+export const BAN_PARAMS: FixParam[] = [
+  { name: 'jail', describe: 'a jail name (e.g. sshd)', pattern: /[\w.:-]+/ },
+  { name: 'address', describe: 'an IPv4/IPv6 address or CIDR range', pattern: /[0-9A-Fa-f.:]+(?:\/\d{1,3})?/ },
+];
+
+function targetOf(args: FixArgs | undefined): BanTarget {
+  return { jail: args?.jail ?? '', address: args?.address ?? '' };
 }
 
-export function unbanFix(target: BanTarget): Fix {
-  return { id: 'fail2ban.unban', title: `Unban ${target.address} in [${target.jail}]`, area: 'fail2ban', risk: 'safe', plan: (host, ctx) => planBanChange(host, ctx, 'unban', target), verifies: ['fail2ban.bans', 'fail2ban.self-protect'] };
-}
+export const banFix: Fix = {
+  id: 'fail2ban.ban',
+  title: 'Ban an address in a jail',
+  area: 'fail2ban',
+  risk: 'disruptive',
+  params: BAN_PARAMS,
+  plan: (host, ctx, args) => planBanChange(host, ctx, 'ban', targetOf(args)),
+  verifies: ['fail2ban.bans'],
+};
+
+export const unbanFix: Fix = {
+  id: 'fail2ban.unban',
+  title: 'Unban an address in a jail',
+  area: 'fail2ban',
+  risk: 'safe',
+  params: BAN_PARAMS,
+  plan: (host, ctx, args) => planBanChange(host, ctx, 'unban', targetOf(args)),
+  verifies: ['fail2ban.bans', 'fail2ban.self-protect'],
+};

@@ -1,11 +1,12 @@
 // The fail2ban area's fixes (CHECKS.md "Fix ids": fail2ban.install,
 // fail2ban.enable-jails, fail2ban.ban, fail2ban.unban, fail2ban.ignore).
-// None is written yet; findings name a fix only once it exists here.
+// Findings name a fix only once it exists here.
 
 import type { Fix } from '../../src/core/types';
 import { fixesThatExist } from '../updates/finding';
+import { banFix, unbanFix } from './ban-fixes';
 
-export const fixes: Fix[] = [];
+export const fixes: Fix[] = [banFix, unbanFix];
 
 export function offer(...ids: string[]): string[] {
   return fixesThatExist(fixes, ids);

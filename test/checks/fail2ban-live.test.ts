@@ -6,6 +6,7 @@
 import test from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { banFix, planBanChange, unbanFix } from '../../checks/fail2ban/ban-fixes';
 import { fail2banBans } from '../../checks/fail2ban/bans';
 import { checks } from '../../checks/fail2ban/index';
@@ -152,12 +153,12 @@ test('a jail enabled in the configuration but missing from the running server is
 });
 
 // ---------------------------------------------------------------------------
-// fail2ban.ban / fail2ban.unban (bound to a target; see checks/fail2ban/ban-fixes.ts)
+// fail2ban.ban / fail2ban.unban (params jail and address; see checks/fail2ban/ban-fixes.ts)
 
 test.serial('ban then unban through the fix engine: no file edits, one fail2ban-client command each', async (t) => {
   const host = createLocalHost({ root: server.root, stateDir: '/var/lib/hardtop' });
   const ctx = { now: new Date(), network: false, signal: new AbortController().signal };
-  const ban = await banFix({ jail: 'sshd', address: '192.0.2.77' }).plan(host, ctx);
+  const ban = await banFix.plan(host, ctx, { jail: 'sshd', address: '192.0.2.77' });
   t.true(ban.guard?.ok, ban.guard?.reason);
   t.deepEqual(ban.edits, []);
   t.deepEqual(
@@ -168,13 +169,30 @@ test.serial('ban then unban through the fix engine: no file edits, one fail2ban-
   t.true(applied.ok, JSON.stringify(applied));
   t.true((await server.client(['get', 'sshd', 'banip'])).stdout.split(/\s+/).includes('192.0.2.77'));
 
-  const again = await banFix({ jail: 'sshd', address: '192.0.2.77' }).plan(host, ctx);
+  const again = await banFix.plan(host, ctx, { jail: 'sshd', address: '192.0.2.77' });
   t.deepEqual(again.guard, { ok: false, reason: 'nothing to do: 192.0.2.77 is already banned in [sshd]' });
 
-  const unban = await unbanFix({ jail: 'sshd', address: '192.0.2.77' }).plan(host, ctx);
+  const unban = await unbanFix.plan(host, ctx, { jail: 'sshd', address: '192.0.2.77' });
   t.true(unban.guard?.ok, unban.guard?.reason);
   t.true((await applyPlan(host, unban, { stateDir: '/var/lib/hardtop' })).ok);
   t.false((await server.client(['get', 'sshd', 'banip'])).stdout.split(/\s+/).includes('192.0.2.77'));
+});
+
+test.serial('the CLI takes the jail and address as --arg; hardtop undo lifts the ban it made', async (t) => {
+  const bin = path.resolve(__dirname, '../../bin/hardtop');
+  const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args, '--root', server.root], { encoding: 'utf8', env: { ...process.env, SSH_CONNECTION: '' } });
+  const missing = run('fix', 'fail2ban.ban', '--yes', '--arg', 'jail=sshd');
+  t.is(missing.status, 2);
+  t.regex(missing.stderr, /fail2ban\.ban needs --arg address=… \(an IPv4\/IPv6 address or CIDR range\)/);
+  const bad = run('fix', 'fail2ban.ban', '--yes', '--arg', 'jail=sshd', '--arg', 'address=$(reboot)');
+  t.is(bad.status, 2);
+  const banned = () => server.client(['get', 'sshd', 'banip']).then((r) => r.stdout.split(/\s+/).includes('192.0.2.88'));
+  const ok = run('fix', 'fail2ban.ban', '--yes', '--arg', 'jail=sshd', '--arg', 'address=192.0.2.88');
+  t.is(ok.status, 0, ok.stderr);
+  t.true(await banned());
+  const undone = run('undo');
+  t.is(undone.status, 0, undone.stderr);
+  t.false(await banned(), 'undo ran the inverse command');
 });
 
 test.serial('ban guards: loopback, everything, your own SSH address, garbage, unknown jail; unban of what is not banned', async (t) => {

@@ -56,7 +56,7 @@ function hostPathsOnly(f: Finding): boolean {
   return all.every((e) => (e.file === undefined || (e.file.startsWith('/') && !e.file.includes('fixtures') && !e.file.startsWith(os.tmpdir()))) && !(e.command ?? '').includes(os.tmpdir()));
 }
 
-test('the area: CHECKS.md ids in order with CHECKS.md severities, refresh hints, policy data sane, no fixes yet', (t) => {
+test('the area: CHECKS.md ids in order with CHECKS.md severities, refresh hints, policy data sane, ban and unban fixes', (t) => {
   t.deepEqual(
     checks.map((c) => [c.id, c.area, c.severity]),
     [
@@ -71,7 +71,7 @@ test('the area: CHECKS.md ids in order with CHECKS.md severities, refresh hints,
     ],
   );
   for (const c of checks) t.true((c.watch?.length ?? 0) > 0 && (c.interval ?? 0) > 0, c.id);
-  t.deepEqual(fixes, []);
+  t.deepEqual(fixes.map((f) => f.id), ['fail2ban.ban', 'fail2ban.unban']);
   t.deepEqual(policyProblems(fail2banPolicy), []);
   t.deepEqual(policyProblems({ ...fail2banPolicy, thresholds: { ...fail2banPolicy.thresholds, widestIgnoreipPrefixV4: 40 } }), ['thresholds.widestIgnoreipPrefixV4 must be 1–32'], 'the validator can fail');
 });
