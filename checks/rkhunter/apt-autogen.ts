@@ -61,9 +61,8 @@ export const rkhAptAutogen: Check = guardedCheck({
       return finding(
         rkhAptAutogen,
         'fail',
-        `APT_AUTOGEN is on (${DEFAULT_FILE}:${hookLine.line}) but ${APT_HOOK}, the apt hook that acts on it, is missing: nothing refreshes the database`,
+        `APT_AUTOGEN is on (${DEFAULT_FILE}:${hookLine.line}) but ${APT_HOOK}, the apt hook that acts on it, is missing: nothing refreshes the database (apt-get install --reinstall rkhunter restores it)`,
         [...evidence, { file: APT_HOOK, text: 'missing' }],
-        fix,
       );
     }
     if (!/rkhupd\.sh|--propupd/.test(hook.text) || !/APT_AUTOGEN/.test(hook.text)) {

@@ -1,12 +1,17 @@
-// The rkhunter area's fixes (CHECKS.md "Fix ids": rkhunter.install,
-// rkhunter.apt-autogen, rkhunter.schedule, rkhunter.propupd, rkhunter.scan,
-// rkhunter.whitelist). None is written yet; findings name a fix only once it
-// exists here, so no key leads nowhere.
+// The rkhunter area's fixes (CHECKS.md "Fix ids"), in the order an admin
+// would take them. Findings name a fix only when it exists here (offer), so
+// no key leads nowhere.
 
 import type { Fix } from '../../src/core/types';
 import { fixesThatExist } from '../updates/finding';
+import { setAptAutogen } from './fix-apt-autogen';
+import { installRkhunter } from './fix-install';
+import { updatePropertyDb } from './fix-propupd';
+import { runScan } from './fix-scan';
+import { scheduleDailyScan } from './fix-schedule';
+import { whitelistKnownFalsePositives } from './fix-whitelist';
 
-export const fixes: Fix[] = [];
+export const fixes: Fix[] = [installRkhunter, setAptAutogen, scheduleDailyScan, updatePropertyDb, runScan, whitelistKnownFalsePositives];
 
 export function offer(...ids: string[]): string[] {
   return fixesThatExist(fixes, ids);

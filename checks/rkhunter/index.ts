@@ -1,4 +1,4 @@
-// The rkhunter area, in CHECKS.md order. No fix is built yet (see fixes.ts).
+// The rkhunter area, in CHECKS.md order, and its fixes (fixes.ts).
 
 import type { Check } from '../../src/core/types';
 import { rkhAptAutogen } from './apt-autogen';

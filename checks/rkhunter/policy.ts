@@ -44,6 +44,8 @@ export interface RkhunterPolicy {
   log: { defaultPath: string; maxBytes: number };
   config: { checkTimeoutMs: number };
   verify: { timeoutMs: number; maxPackages: number };
+  /** Packages that run /etc/cron.daily (Debian names), and the one to suggest when none is installed. */
+  schedule: { cronPackages: string[]; suggestPackage: string };
   knownFalsePositives: { hiddenDirs: KnownPath[]; hiddenFiles: KnownPath[]; scripts: KnownPath[]; devFiles: KnownPath[] };
   warningKinds: Record<WarningKind, WarningKindPolicy>;
 }
@@ -60,6 +62,9 @@ export function policyProblems(p: RkhunterPolicy): string[] {
   positive('config.checkTimeoutMs', p.config.checkTimeoutMs);
   positive('verify.timeoutMs', p.verify.timeoutMs);
   positive('verify.maxPackages', p.verify.maxPackages);
+  if (p.schedule.cronPackages.length === 0 || !p.schedule.cronPackages.includes(p.schedule.suggestPackage)) {
+    problems.push('schedule: cronPackages must list the suggested package');
+  }
   if (!p.programs.every((x) => x.startsWith('/'))) problems.push('programs must be absolute paths');
   if (!p.propdb.defaultDbDir.startsWith('/') || p.propdb.file.includes('/')) problems.push('propdb: an absolute dir and a file name');
   if (!p.log.defaultPath.startsWith('/')) problems.push('log.defaultPath must be absolute');

@@ -222,7 +222,8 @@ export const rkhScheduled: Check = guardedCheck({
     const schedules = [...cronJobs, ...(await systemdTimers(host))];
     const running = schedules.filter((s) => s.blocked === null);
     const blocked = schedules.filter((s) => s.blocked !== null);
-    const fix = offer('rkhunter.schedule');
+    // Setting CRON_DAILY_RUN helps only where Debian's daily script is there and the variable is off.
+    const fix = daily.schedule === null && !daily.undecided && (await host.stat(DEBIAN_DAILY_SCRIPT)) ? offer('rkhunter.schedule') : [];
 
     if (running.length > 0) {
       const also = blocked.length > 0 ? `; not running: ${blocked.map((s) => `${s.describe} (${s.blocked})`).join('; ')}` : '';
