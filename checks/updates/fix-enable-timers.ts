@@ -57,7 +57,12 @@ export const enableTimers: Fix = {
       describe: live ? `enable and start ${toEnable.join(', ')} (needs a running systemd)` : `enable ${toEnable.join(', ')} on disk (offline)`,
     });
 
-    const warnings = [`hardtop undo cannot take this back (it restores files, not unit links): to revert, run systemctl disable ${toEnable.join(' ')}`];
+    // Undo puts the units back as they were: disabled again, re-masked where they were masked.
+    const undoCommands: Command[] = [
+      { argv: [...systemctl, 'disable', ...(live ? ['--now'] : []), ...toEnable], describe: `disable ${toEnable.join(', ')} again` },
+    ];
+    if (masked.length > 0) undoCommands.push({ argv: [...systemctl, 'mask', ...masked], describe: `mask ${masked.join(', ')} again` });
+    const warnings: string[] = [];
     if (!live) {
       warnings.push(
         host.root === '/'
@@ -65,6 +70,6 @@ export const enableTimers: Fix = {
           : `the links are written into ${host.root}; nothing is started`,
       );
     }
-    return { ...plan, commands, warnings };
+    return { ...plan, commands, undoCommands, warnings };
   },
 };

@@ -11,6 +11,7 @@ import { autoTimers } from '../../checks/updates/auto-timers';
 import { setAptValues } from '../../checks/updates/apt-conf-edit';
 import { AUTO_UPGRADES_FILE, enableUnattended } from '../../checks/updates/fix-enable-unattended';
 import { enableTimers } from '../../checks/updates/fix-enable-timers';
+import { undoChange } from '../../src/cli/fix-command';
 import { installUnattended, SYSROOT_INSTALL_REFUSED } from '../../checks/updates/fix-install-unattended';
 import { fixes } from '../../checks/updates/index';
 import { catalog } from '../../checks/index';
@@ -281,7 +282,7 @@ withApt('enable-unattended: a broken edit is refused by the real apt-config on t
 // ---------------------------------------------------------------------------
 // updates.enable-timers
 
-test('enable-timers: offline systemctl --root unmasks and enables; the check passes; the preview says undo cannot revert it', async (t) => {
+test('enable-timers: offline systemctl --root unmasks and enables; the check passes; undo disables and re-masks', async (t) => {
   const root = copyRoot(t, 'deb12-auto-off');
   const host = hostOf(root);
   t.is((await autoTimers.run(host, ctx)).status, 'fail');
@@ -295,7 +296,13 @@ test('enable-timers: offline systemctl --root unmasks and enables; the check pas
       [['systemctl', `--root=${root}`, 'enable', 'apt-daily-upgrade.timer'], false, false],
     ],
   );
-  t.regex(plan.warnings.join('\n'), /hardtop undo cannot take this back .* systemctl disable apt-daily-upgrade\.timer/);
+  t.deepEqual(
+    (plan.undoCommands ?? []).map((c) => c.argv),
+    [
+      ['systemctl', `--root=${root}`, 'disable', 'apt-daily-upgrade.timer'],
+      ['systemctl', `--root=${root}`, 'mask', 'apt-daily-upgrade.timer'],
+    ],
+  );
   t.regex(plan.warnings.join('\n'), /nothing is started/);
 
   const before = snapshot(root);
@@ -310,6 +317,11 @@ test('enable-timers: offline systemctl --root unmasks and enables; the check pas
   t.is((await autoTimers.run(host, ctx)).status, 'pass');
   // Nothing left to do now.
   t.regex((await planOf(enableTimers, host)).guard?.reason ?? '', /^nothing to change: apt-daily\.timer enabled, apt-daily-upgrade\.timer enabled$/);
+  // hardtop undo takes the unit links back as they were: the tree is as before.
+  const undone = await undoChange(host, null);
+  t.true(undone.ok, undone.message);
+  t.deepEqual(changedPaths(before, snapshot(root)), []);
+  t.is((await autoTimers.run(host, ctx)).status, 'fail');
 });
 
 test('enable-timers: on a live system with systemd as PID 1 it enables --now through systemd (plan only)', async (t) => {
