@@ -9,7 +9,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Disposable } from './host';
+import type { Watch } from './host';
 import { normaliseHostPath } from './host-paths';
 import type { PathResolver } from './rooted-resolve';
 
@@ -28,7 +28,7 @@ export function watchPaths(
   onChange: (path: string) => void,
   debounceMs = WATCH_DEBOUNCE_MS,
   maxWaitMs = WATCH_MAX_WAIT_MS,
-): Disposable {
+): Watch {
   const watchers: fs.FSWatcher[] = [];
   /** Per host path: the pending callback and when its first unreported event came. */
   const pending = new Map<string, { timer: NodeJS.Timeout; firstAt: number }>();
@@ -90,9 +90,10 @@ export function watchPaths(
     }
   };
 
-  for (const p of paths) void setUp(p);
+  const ready = Promise.all(paths.map((p) => setUp(p).catch(() => undefined))).then(() => undefined);
 
   return {
+    ready,
     dispose(): void {
       disposed = true;
       for (const w of watchers.splice(0)) w.close();

@@ -18,6 +18,11 @@ export interface Disposable {
   dispose(): void;
 }
 
+/** A live watch: `ready` resolves once every path is being watched (setup resolves links first). */
+export interface Watch extends Disposable {
+  ready: Promise<void>;
+}
+
 export interface FileStat {
   kind: 'file' | 'dir' | 'symlink' | 'fifo' | 'socket' | 'device' | 'other';
   size: number;
@@ -109,7 +114,7 @@ export interface Host {
   list(dir: string): Promise<string[] | null>; // sorted names, null when not a dir
   /** Glob with * ? [...] in any component, as sshd Include and nginx include do; sorted. */
   glob(pattern: string): Promise<string[]>;
-  watch(paths: string[], onChange: (path: string) => void): Disposable;
+  watch(paths: string[], onChange: (path: string) => void): Watch;
 
   /** Run a program by bare name (resolved once from root-owned system dirs) with an argv array. */
   exec(program: string, args: string[], opts?: ExecOptions): Promise<ExecResult>;

@@ -86,5 +86,5 @@ poll();
       // gone, as it should be
     }
   });
-  t.true(await waitFor(() => processGone(pid), 3000), `sleep ${pid} outlived hardtop`);
+  t.true(await waitFor(() => processGone(pid), 15_000), `sleep ${pid} outlived hardtop`);
 });

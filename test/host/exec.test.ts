@@ -77,10 +77,10 @@ test('a timeout kills the child AND its grandchildren (the whole process group)'
   t.true(r.timedOut);
   t.is(r.signal, 'SIGTERM');
   t.is(r.exitCode, null);
-  t.true(Date.now() - started < 5000);
+  t.true(Date.now() - started < 30_000, 'killed at its timeout, not after the 100 s sleep');
   const grandchild = Number(r.stdout.trim());
   t.true(grandchild > 1, `no pid in ${JSON.stringify(r.stdout)}`);
-  t.true(await waitFor(() => processGone(grandchild), 3000), `grandchild ${grandchild} survived the timeout`);
+  t.true(await waitFor(() => processGone(grandchild), 15_000), `grandchild ${grandchild} survived the timeout`);
 });
 
 test('a group that ignores SIGTERM gets SIGKILL about a second later', async (t) => {
@@ -89,9 +89,9 @@ test('a group that ignores SIGTERM gets SIGKILL about a second later', async (t)
   const took = Date.now() - started;
   t.true(r.timedOut);
   t.is(r.signal, 'SIGKILL');
-  t.true(took >= 1000 && took < 5000, `took ${took} ms`);
+  t.true(took >= 1000 && took < 30_000, `took ${took} ms`);
   const grandchild = Number(r.stdout.trim());
-  t.true(await waitFor(() => processGone(grandchild), 3000), `grandchild ${grandchild} survived SIGKILL`);
+  t.true(await waitFor(() => processGone(grandchild), 15_000), `grandchild ${grandchild} survived SIGKILL`);
 });
 
 test('output past the cap is cut, the process killed, and truncated set', async (t) => {
@@ -111,7 +111,7 @@ test('an AbortSignal stops the program like a timeout; an aborted signal never s
   const started = Date.now();
   const r = await host.exec('sleep', ['100'], { signal: controller.signal });
   t.true(r.timedOut);
-  t.true(Date.now() - started < 3000);
+  t.true(Date.now() - started < 30_000, 'aborted, not after the 100 s sleep');
   const pre = await host.exec('sleep', ['100'], { signal: AbortSignal.abort() });
   t.truthy(pre.spawnError);
   t.is(pre.exitCode, null);
