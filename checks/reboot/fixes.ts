@@ -1,12 +1,13 @@
 // The reboot area's fixes (CHECKS.md "Fix ids": reboot.set-policy,
 // reboot.restart-services, reboot.schedule). Findings name a fix only once it
-// exists here (offer); restart-services and schedule are not written yet.
+// exists here (offer); reboot.schedule is not written yet.
 
 import type { Fix } from '../../src/core/types';
 import { fixesThatExist } from '../updates/finding';
+import { restartServices } from './fix-restart-services';
 import { setRebootPolicy } from './fix-set-policy';
 
-export const fixes: Fix[] = [setRebootPolicy];
+export const fixes: Fix[] = [setRebootPolicy, restartServices];
 
 export function offer(...ids: string[]): string[] {
   return fixesThatExist(fixes, ids);

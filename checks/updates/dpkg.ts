@@ -20,7 +20,10 @@ export type PackageLookup =
 // parse it once per change (mtime + size), per host.
 const cache = new WeakMap<Host, { stamp: string; parsed: ParsedDpkgStatus }>();
 
-async function readStatus(host: Host): Promise<{ kind: 'no-dpkg' } | { kind: 'error'; summary: string } | { kind: 'ok'; parsed: ParsedDpkgStatus }> {
+export type StatusReading = { kind: 'no-dpkg' } | { kind: 'error'; summary: string } | { kind: 'ok'; parsed: ParsedDpkgStatus; stamp: string };
+
+/** The parsed status database (cached while the file is unchanged); `stamp` changes whenever the file does. */
+export async function readDpkgStatus(host: Host): Promise<StatusReading> {
   let result;
   try {
     result = await host.read(DPKG_STATUS, { maxBytes: STATUS_MAX_BYTES });
@@ -33,15 +36,15 @@ async function readStatus(host: Host): Promise<{ kind: 'no-dpkg' } | { kind: 'er
   }
   const stamp = `${result.stat.mtimeMs}:${result.stat.size}:${result.text.length}`;
   const cached = cache.get(host);
-  if (cached && cached.stamp === stamp) return { kind: 'ok', parsed: cached.parsed };
+  if (cached && cached.stamp === stamp) return { kind: 'ok', parsed: cached.parsed, stamp };
   const parsed = parseDpkgStatus(result.text);
   cache.set(host, { stamp, parsed });
-  return { kind: 'ok', parsed };
+  return { kind: 'ok', parsed, stamp };
 }
 
 /** Whether `name` is installed, with the stanza as evidence. A corrupt database is an error, as it is for dpkg. */
 export async function lookupPackage(host: Host, name: string): Promise<PackageLookup> {
-  const status = await readStatus(host);
+  const status = await readDpkgStatus(host);
   if (status.kind !== 'ok') return status.kind === 'no-dpkg' ? status : { ...status, evidence: [{ file: DPKG_STATUS }] };
   const firstError = status.parsed.errors[0];
   if (firstError) {

@@ -6,6 +6,30 @@ export interface UpdatesPolicy {
   lastRun: { warnAfterHours: number; failAfterHours: number; futureToleranceHours: number };
   apt: { timers: string[]; package: string };
   reboot: { summaryPackages: number };
+  pending: { securityNames: string[]; securitySuffixes: string[]; listsWarnAfterDays: number; summaryPackages: number };
+  staleServices: {
+    ignorePrefixes: string[];
+    ignorePatterns: string[];
+    maxProcesses: number;
+    budgetMs: number;
+    summaryServices: number;
+    restartNever: string[];
+  };
+}
+
+function isStringList(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((s) => typeof s === 'string' && s !== '');
+}
+
+function badRegExps(list: readonly string[]): string[] {
+  return list.filter((src) => {
+    try {
+      new RegExp(src);
+      return false;
+    } catch {
+      return true;
+    }
+  });
 }
 
 /** Problems with the policy data; a test asserts there are none, so a bad edit fails CI, not a server. */
@@ -21,6 +45,22 @@ export function policyProblems(p: UpdatesPolicy): string[] {
   }
   if (typeof p.apt.package !== 'string' || p.apt.package === '') problems.push('apt.package must be a package name');
   if (!Number.isInteger(p.reboot.summaryPackages) || p.reboot.summaryPackages < 1) problems.push('reboot.summaryPackages must be an integer ≥ 1');
+
+  const pending = p.pending;
+  if (!isStringList(pending.securityNames)) problems.push('pending.securityNames must be a list of Label/Origin names');
+  if (!isStringList(pending.securitySuffixes) || pending.securitySuffixes.length === 0) problems.push('pending.securitySuffixes must be a non-empty list of suffixes');
+  if (typeof pending.listsWarnAfterDays !== 'number' || !(pending.listsWarnAfterDays > 0)) problems.push('pending.listsWarnAfterDays must be a number > 0');
+  if (!Number.isInteger(pending.summaryPackages) || pending.summaryPackages < 1) problems.push('pending.summaryPackages must be an integer ≥ 1');
+
+  const stale = p.staleServices;
+  if (!isStringList(stale.ignorePrefixes) || stale.ignorePrefixes.some((x) => !x.startsWith('/'))) problems.push('staleServices.ignorePrefixes must be absolute path prefixes');
+  for (const key of ['ignorePatterns', 'restartNever'] as const) {
+    if (!isStringList(stale[key])) problems.push(`staleServices.${key} must be a list of regular expressions`);
+    else for (const bad of badRegExps(stale[key])) problems.push(`staleServices.${key}: not a regular expression: ${bad}`);
+  }
+  for (const key of ['maxProcesses', 'budgetMs', 'summaryServices'] as const) {
+    if (!Number.isInteger(stale[key]) || stale[key] < 1) problems.push(`staleServices.${key} must be an integer ≥ 1`);
+  }
   return problems;
 }
 

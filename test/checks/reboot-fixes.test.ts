@@ -34,10 +34,13 @@ const NEW_FILE = [
   '',
 ].join('\n');
 
-test('the area has reboot.set-policy, verified by reboot.policy; failing findings name only fixes that exist', async (t) => {
+test('the area has reboot.set-policy and reboot.restart-services, each verified by its check; failing findings name only fixes that exist', async (t) => {
   t.deepEqual(
     fixes.map((f) => [f.id, f.area, f.risk, f.verifies]),
-    [['reboot.set-policy', 'reboot', 'disruptive', ['reboot.policy']]],
+    [
+      ['reboot.set-policy', 'reboot', 'disruptive', ['reboot.policy']],
+      ['reboot.restart-services', 'reboot', 'disruptive', ['reboot.stale-services']],
+    ],
   );
   const off = hostOf(`${ROOTS}/deb12-auto-off`);
   t.deepEqual((await rebootPolicy.run(off, ctx)).fixes, ['reboot.set-policy']);

@@ -17,9 +17,10 @@ test('the area lists its checks in CHECKS.md order with CHECKS.md severities, an
       ['reboot.required', 'reboot', 'high'],
       ['reboot.policy', 'reboot', 'medium'],
       ['reboot.livepatch', 'reboot', 'info'],
+      ['reboot.stale-services', 'reboot', 'medium'],
     ],
   );
-  t.deepEqual(fixes.map((f) => f.id).sort(), ['reboot.set-policy'].sort());
+  t.deepEqual(fixes.map((f) => f.id).sort(), ['reboot.restart-services', 'reboot.set-policy'].sort());
   for (const c of checks) t.true((c.watch?.length ?? 0) > 0 && (c.interval ?? 0) > 0, c.id);
 });
 

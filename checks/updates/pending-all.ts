@@ -1,0 +1,50 @@
+// updates.pending.all (info): how many updates of any kind are waiting, each
+// as an item, computed from apt's lists as updates.pending.security is.
+
+import type { Check, Item, RunContext } from '../../src/core/types';
+import { APT_LISTS } from './apt-lists';
+import { DPKG_STATUS } from './dpkg';
+import { finding, guardedCheck, listSome } from './finding';
+import { describeSource, describeUpdate, listsAge, NOT_MODELLED, readPendingUpdates, updateEvidence, type PendingUpdate } from './pending';
+import { notAptReason } from './pending-security';
+import { updatesPolicy } from './policy';
+
+function item(u: PendingUpdate): Item {
+  const from = [...new Set(u.from.map((v) => describeSource(v.source)))].join(', ');
+  return { subject: u.subject, status: 'info', summary: `${describeUpdate(u)} (${from}${u.security ? '; security' : ''})`, evidence: updateEvidence(u) };
+}
+
+export const pendingAll: Check = guardedCheck({
+  id: 'updates.pending.all',
+  area: 'updates',
+  title: 'Pending updates',
+  severity: 'info',
+  watch: [DPKG_STATUS, APT_LISTS, '/etc/apt/preferences.d'],
+  interval: 3600,
+  timeoutMs: 120_000,
+  async run(host, ctx: RunContext) {
+    const reading = await readPendingUpdates(host);
+    switch (reading.kind) {
+      case 'no-dpkg':
+        return finding(pendingAll, 'skip', await notAptReason(host));
+      case 'error':
+        return finding(pendingAll, 'error', reading.summary, reading.evidence);
+      case 'no-lists':
+        return finding(pendingAll, 'info', `unknown: ${reading.why}`, reading.evidence);
+      case 'ok':
+        break;
+    }
+    const age = listsAge(reading.sources, ctx.now);
+    const ageText = age ? `; ${age.text}` : '';
+    const { updates } = reading;
+    if (updates.length === 0) {
+      return finding(pendingAll, 'info', `0 updates pending (${reading.installedCount} packages, ${reading.sources.length} lists${ageText})`, [{ file: APT_LISTS, text: `${reading.sources.length} lists` }]);
+    }
+    const security = updates.filter((u) => u.security !== null).length;
+    const held = updates.filter((u) => u.held).length;
+    const counts = [security > 0 ? `${security} security` : '', held > 0 ? `${held} held` : ''].filter((x) => x !== '').join(', ');
+    const summary = `${updates.length} update${updates.length === 1 ? '' : 's'} pending${counts ? ` (${counts})` : ''}: ${listSome(updates.map(describeUpdate), updatesPolicy.pending.summaryPackages)}${ageText}; ${NOT_MODELLED}`;
+    const f = finding(pendingAll, 'info', summary, updates.slice(0, updatesPolicy.pending.summaryPackages).flatMap(updateEvidence));
+    return { ...f, items: updates.map(item) };
+  },
+});
