@@ -33,6 +33,9 @@ export interface DashboardActions {
   preview(fixId: string): Promise<FixPreview | { error: string }>;
   apply(fixId: string, runInTerminal: (cmd: Command) => Promise<{ exitCode: number | null }>): Promise<{ ok: boolean; message: string }>;
   undo(): Promise<{ ok: boolean; message: string }>;
+  /** A commit-confirmed change waiting for a confirmation from a new login, or null. */
+  pendingConfirm(): Promise<{ fixId: string; secondsLeft: number } | null>;
+  confirm(): Promise<{ ok: boolean; message: string }>;
   /** Resolve a command to a program path and clean environment for the embedded terminal. */
   terminalSpawn(cmd: Command): Promise<{ file: string; args: string[]; env: Record<string, string> } | { error: string }>;
 }
@@ -69,6 +72,9 @@ export class Dashboard {
   private facts: HeaderFacts | null = null;
   private flash: { text: string; until: number } | null = null;
   private busy = false;
+  /** A change that reverts by itself unless confirmed: shown in the header, counted down. */
+  private pending: { fixId: string; deadline: number } | null = null;
+  private pendingTimer: NodeJS.Timeout | null = null;
   private terminal: TerminalView | null = null;
   private readonly disposers: (() => void)[] = [];
 
@@ -121,9 +127,36 @@ export class Dashboard {
   start(): void {
     this.paint();
     this.screen.render();
+    void this.refreshPending();
+  }
+
+  /**
+   * Ask once (at start, after an apply, undo or confirm); while a change is
+   * pending, a 1 s timer repaints the countdown. No pending change, no timer.
+   */
+  private async refreshPending(): Promise<void> {
+    const p = await this.opts.actions.pendingConfirm().catch(() => null);
+    this.pending = p ? { fixId: p.fixId, deadline: Date.now() + p.secondsLeft * 1000 } : null;
+    if (this.pending && !this.pendingTimer) {
+      this.pendingTimer = setInterval(() => {
+        if (this.pending && Date.now() > this.pending.deadline + 2000) void this.refreshPending();
+        this.render.request();
+      }, 1000);
+    } else if (!this.pending && this.pendingTimer) {
+      clearInterval(this.pendingTimer);
+      this.pendingTimer = null;
+    }
+    this.render.request();
+  }
+
+  /** After anything that changed the system: re-run the checks, look for a pending confirmation. */
+  private afterChange(): void {
+    this.opts.scheduler.refresh();
+    void this.refreshPending();
   }
 
   dispose(): void {
+    if (this.pendingTimer) clearInterval(this.pendingTimer);
     this.terminal?.dispose();
     this.render.dispose();
     for (const d of this.disposers.splice(0)) d();
@@ -178,7 +211,9 @@ export class Dashboard {
       case 'detail:f':
         return void this.previewSelected();
       case 'dashboard:u':
-        return void this.runAction('undoing…', () => this.opts.actions.undo()).then(() => this.opts.scheduler.refresh());
+        return void this.runAction('undoing…', () => this.opts.actions.undo()).then(() => this.afterChange());
+      case 'dashboard:c':
+        return void this.runAction('confirming…', () => this.opts.actions.confirm()).then(() => void this.refreshPending());
       case 'dashboard:r':
         this.opts.scheduler.refresh();
         return this.say('checking again…');
@@ -270,7 +305,7 @@ export class Dashboard {
     const { fixId } = this.overlay;
     this.overlay = null;
     await this.runAction(`applying ${fixId}…`, () => this.opts.actions.apply(fixId, (cmd) => this.runInTerminal(cmd)));
-    this.opts.scheduler.refresh();
+    this.afterChange();
   }
 
   private async runAction(pending: string, action: () => Promise<{ ok: boolean; message: string }>): Promise<void> {
@@ -378,6 +413,13 @@ export class Dashboard {
     const results = [...this.opts.scheduler.results.values()];
     const summary = results.length ? summarize(results) : null;
     const parts = headerParts(this.facts, summary, this.opts.readOnly);
+    if (this.pending) {
+      // The one thing that must not be missed: the change reverts by itself.
+      const left = Math.max(0, Math.ceil((this.pending.deadline - Date.now()) / 1000));
+      const text = ` CONFIRM ${this.pending.fixId} within ${left}s from a NEW ssh login (hardtop confirm) or it reverts `;
+      this.header.setContent(this.opts.color ? `{white-fg}{red-bg}{bold}${escapeTags(text)}{/bold}{/red-bg}{/white-fg}` : `{inverse}${escapeTags(text)}{/inverse}`);
+      return;
+    }
     const right = `${parts.score}${parts.badge ? `  ${parts.badge}` : ''}`;
     const left = truncate(parts.left, Math.max(10, width - right.length - 2));
     const pad = Math.max(1, width - left.length - right.length);

@@ -9,6 +9,7 @@ import { AREAS, type Plan } from '../core/types';
 import type { Host } from '../host/host';
 import { createScreen, installExitHandlers, noColorRequested, restoreTerminal } from '../ui/screen';
 import type { Parsed } from './args';
+import { confirmPending, pendingStatus } from '../fix/commit-confirmed';
 import { applyFix, planFix, undoChange } from './fix-command';
 
 export async function runDashboard(host: Host, catalog: Catalog, parsed: Extract<Parsed, { command: 'dashboard' }>): Promise<number> {
@@ -39,6 +40,7 @@ export async function runDashboard(host: Host, catalog: Catalog, parsed: Extract
         plan,
         (cmd) => (cmd.interactive ? runInTerminal(cmd) : host.exec(cmd.argv[0], cmd.argv.slice(1), { timeoutMs: cmd.timeoutMs, signal: abort.signal })),
         abort.signal,
+        { catalog },
       );
       inFlight = { abort, done: run };
       try {
@@ -48,6 +50,11 @@ export async function runDashboard(host: Host, catalog: Catalog, parsed: Extract
       }
     },
     undo: () => undoChange(host, null),
+    async pendingConfirm() {
+      const p = await pendingStatus(host);
+      return p && p.phase !== 'revert-failed' ? { fixId: p.fixId, secondsLeft: p.secondsLeft } : null;
+    },
+    confirm: () => confirmPending(host),
     async terminalSpawn(cmd) {
       const spec = await host.ptySpawn(cmd.argv[0], cmd.argv.slice(1));
       return spec ?? { error: `${cmd.argv[0]}: not found in the system directories` };

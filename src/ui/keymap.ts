@@ -40,6 +40,7 @@ export const BINDINGS: readonly KeyBinding[] = [
   { scope: 'dashboard', keys: ['enter'], label: 'Enter', description: "open the area's detail", bar: 'detail' },
   { scope: 'dashboard', keys: ['f'], label: 'f', description: "preview the selected finding's fix", bar: 'fix', danger: true },
   { scope: 'dashboard', keys: ['u'], label: 'u', description: 'undo the latest applied change', bar: 'undo', danger: true },
+  { scope: 'dashboard', keys: ['c'], label: 'c', description: 'confirm a change waiting for confirmation (from a NEW ssh login)', danger: true },
   { scope: 'dashboard', keys: ['r'], label: 'r', description: 'run every check again now', bar: 'refresh' },
   { scope: 'dashboard', keys: ['?'], label: '?', description: 'help', bar: 'help' },
   { scope: 'dashboard', keys: ['q', 'C-c'], label: 'q', description: 'quit', bar: 'quit' },
