@@ -76,9 +76,9 @@ export async function applyFix(
   signal?: AbortSignal,
   opts: ApplyFixOptions = {},
 ): Promise<{ ok: boolean; message: string }> {
-  // Verification is wired for lockout-risk fixes (ssh.server.harden); other
-  // fixes keep their behaviour until the lead decides to verify them all.
-  const verify = plan.risk === 'lockout-risk' ? verifierFor(host, opts.catalog, plan.fixId) : undefined;
+  // Verify = the checks the fix claims to fix no longer fail (DESIGN.md:
+  // apply → verify → journal); a fix that did not work is rolled back.
+  const verify = verifierFor(host, opts.catalog, plan.fixId);
   let outcome: ApplyOutcome;
   let pendingText = '';
   if (plan.risk === 'lockout-risk') {
