@@ -3,15 +3,11 @@
 // the summary names the worst ones, `items` holds one entry per object.
 // Shared by the tls and web areas.
 
+import { worstStatus } from '../../src/core/score';
 import type { Check, Evidence, Finding, Item, Status } from '../../src/core/types';
 
-const RANK: Record<Status, number> = { skip: 0, pass: 1, info: 2, warn: 3, error: 4, fail: 5 };
-
-export function worst(statuses: readonly Status[]): Status {
-  let out: Status = 'skip';
-  for (const s of statuses) if (RANK[s] > RANK[out]) out = s;
-  return out;
-}
+/** The report's own order (REPORT.md), from core: one definition of "worst". */
+export const worst = (statuses: readonly Status[]): Status => worstStatus(statuses);
 
 /** Summaries and item texts are one line: text from the system may hold newlines. */
 export function oneLine(text: string): string {
