@@ -73,7 +73,7 @@ test('the area lists its checks in CHECKS.md order with CHECKS.md severities, an
       ['rkhunter.schedule', 'rkhunter', 'safe', ['rkhunter.scheduled']],
       ['rkhunter.propupd', 'rkhunter', 'disruptive', ['rkhunter.propdb']],
       ['rkhunter.scan', 'rkhunter', 'disruptive', ['rkhunter.last-scan']],
-      ['rkhunter.whitelist', 'rkhunter', 'safe', ['rkhunter.warnings']],
+      ['rkhunter.whitelist', 'rkhunter', 'safe', ['rkhunter.config']],
     ],
   );
   for (const c of checks) t.true((c.watch?.length ?? 0) > 0 && (c.interval ?? 0) > 0, c.id);
