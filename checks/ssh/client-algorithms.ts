@@ -11,7 +11,7 @@ import { finding } from '../updates/finding';
 import { SSH_CONFIG, userNames, type ClientDefaults, type ClientState } from './client-config';
 import { clientCheck } from './client-check';
 import { clientPolicy, weakList, type WeakListName } from './client-policy';
-import { offer } from './fixes';
+import { offer } from './fix-offer';
 import { assembleAlgorithms, sshPolicy, weakReason } from './policy';
 import { worst } from './server-check';
 import { worstFirst } from './keys-judge';

@@ -12,7 +12,7 @@ import { finding, listSome } from '../updates/finding';
 import { userNames } from './client-config';
 import { clientCheck } from './client-check';
 import { clientDeprecatedEntry } from './client-policy';
-import { offer } from './fixes';
+import { offer } from './fix-offer';
 
 const EFFECT_TEXT = {
   fatal: 'ssh refuses it',

@@ -11,7 +11,7 @@ import { hostOverrides, universalValue, whereApplies, type Located } from '../..
 import { finding, listSome } from '../updates/finding';
 import { SSH_CONFIG, userNames } from './client-config';
 import { clientCheck } from './client-check';
-import { offer } from './fixes';
+import { offer } from './fix-offer';
 
 function at(l: Located): string {
   return `${l.directive.file}:${l.directive.line}`;

@@ -83,7 +83,7 @@ async function currentConfig(host: Host, ctx: RunContext, parsed: SshdConfig): P
 }
 
 /** The staged copy must read its own files only: rewrite paths into it, copy keys kept outside /etc/ssh. */
-function stagePreparer(after: SshdConfig): Validation['prepareStage'] {
+export function stagePreparer(after: SshdConfig): Validation['prepareStage'] {
   return async (host, stage) => {
     for (const f of after.files) await host.writeReal(stage + f.path, rewriteForStage(f.text, stage));
     const keys = new Set(hostKeyPaths(after).paths);
@@ -96,7 +96,7 @@ function stagePreparer(after: SshdConfig): Validation['prepareStage'] {
   };
 }
 
-async function defaultKeyArgs(host: Host, after: SshdConfig): Promise<string[]> {
+export async function defaultKeyArgs(host: Host, after: SshdConfig): Promise<string[]> {
   const keys = hostKeyPaths(after);
   if (keys.configured) return [];
   // No HostKey line: sshd would load its compiled-in defaults from the REAL /etc/ssh.
@@ -105,7 +105,7 @@ async function defaultKeyArgs(host: Host, after: SshdConfig): Promise<string[]> 
   return args;
 }
 
-async function plainFileProblem(host: Host, path: string): Promise<string | null> {
+export async function plainFileProblem(host: Host, path: string): Promise<string | null> {
   try {
     const st = await host.lstat(path);
     if (st === null) return null;

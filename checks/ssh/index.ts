@@ -1,6 +1,5 @@
-// The ssh area, in CHECKS.md order. The server checks are built; the client
-// (ssh.client.*) and key (ssh.keys.*) checks are not yet: they belong in
-// client-*.ts / keys-*.ts next to these. No fix exists yet (fixes.ts).
+// The ssh area, in CHECKS.md order: server (server-*.ts), client (client-*.ts)
+// and key (keys-*.ts) checks; the fixes are in fixes.ts (fix-*.ts).
 
 import type { Check } from '../../src/core/types';
 import { ciphersCheck, hostKeyAlgorithmsCheck, kexCheck, macsCheck } from './server-algorithms';

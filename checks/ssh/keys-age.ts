@@ -9,7 +9,7 @@ import type { Check, Evidence, Item, Status } from '../../src/core/types';
 import { keyLabel } from '../../src/parse/ssh-key-blob';
 import { finding, guardedCheck, listSome } from '../updates/finding';
 import { userKeyPolicy } from './client-policy';
-import { offer } from './fixes';
+import { offer } from './fix-offer';
 import { loadAccounts, plural } from './keys-accounts';
 import { KEYS_INTERVAL, KEYS_WATCH, shortFingerprint } from './keys-authorized';
 import { authorizedKeysSetting, inventoryAuthorizedKeys, inventoryPrivateKeys, keyPart, partLabel } from './keys-inventory';

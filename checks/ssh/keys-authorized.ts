@@ -8,7 +8,7 @@ import type { Check, Evidence, Item, Status } from '../../src/core/types';
 import { describeOptions, type AuthorizedKey } from '../../src/parse/authorized-keys';
 import { keyLabel } from '../../src/parse/ssh-key-blob';
 import { finding, guardedCheck, listSome } from '../updates/finding';
-import { offer } from './fixes';
+import { offer } from './fix-offer';
 import { loadAccounts, plural } from './keys-accounts';
 import { authorizedKeysSetting, fileRefusal, inventoryAuthorizedKeys, type AccountKeys } from './keys-inventory';
 import { judgeKeyStrength, worstFirst } from './keys-judge';

@@ -8,7 +8,7 @@ import type { Check, Evidence, Item, Status } from '../../src/core/types';
 import { describeProtection } from '../../src/parse/openssh-private-key';
 import { finding, guardedCheck, listSome } from '../updates/finding';
 import { userKeyPolicy } from './client-policy';
-import { offer } from './fixes';
+import { offer } from './fix-offer';
 import { loadAccounts, plural } from './keys-accounts';
 import { KEYS_INTERVAL, KEYS_WATCH } from './keys-authorized';
 import { inventoryPrivateKeys, keyPart, partLabel, type PrivateKeyState } from './keys-inventory';

@@ -5,7 +5,7 @@
 import type { Check, Evidence, RunContext } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
 import { finding, listSome } from '../updates/finding';
-import { offer } from './fixes';
+import { offer } from './fix-offer';
 import { globMatch, sshPolicy, weakReason, type WeakPattern } from './policy';
 import { directiveEvidence, type Origin, type ServerConfig } from './server-config';
 import { serverCheck } from './server-check';

@@ -4,7 +4,7 @@
 
 import type { Check, Evidence, Finding, Status } from '../../src/core/types';
 import { finding, listSome } from '../updates/finding';
-import { offer } from './fixes';
+import { offer } from './fix-offer';
 import { describeValue, directiveEvidence, shadowedLines, valueEvidence, type ServerConfig } from './server-config';
 import { serverCheck, worst } from './server-check';
 

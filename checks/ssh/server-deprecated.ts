@@ -5,7 +5,7 @@
 
 import type { Check, Evidence } from '../../src/core/types';
 import { finding, listSome } from '../updates/finding';
-import { offer } from './fixes';
+import { offer } from './fix-offer';
 import { deprecatedEntry } from './policy';
 import { directiveEvidence } from './server-config';
 import { serverCheck } from './server-check';

@@ -5,9 +5,10 @@
 import type { Check, Evidence, Item, Status } from '../../src/core/types';
 import type { FileStat, Host } from '../../src/host/host';
 import { finding, listSome, thrownMessage } from '../updates/finding';
-import { offer } from './fixes';
+import { offer } from './fix-offer';
 import { sshPolicy } from './policy';
 import { parsePrivateKeyFile, parsePublicKeyLine, type KeyInfo } from './server-host-key-file';
+import { day, readRotationRecord, ROTATION_RECORD, type RotationRecord } from './rotation-record';
 import type { ServerConfig } from './server-config';
 import { serverCheck, worst } from './server-check';
 
@@ -118,10 +119,20 @@ export const hostKeysCheck: Check = serverCheck({
         ? `${items.length} host key${items.length === 1 ? '' : 's'}: ${listSome(keys.map((f) => `${f.key?.type ?? '?'} ${f.key?.bits ?? '?'}`), 4)}`
         : [...notes, ...(named.length > 0 ? [listSome(named, 2)] : [])].join('; ');
     const evidence: Evidence[] = [config.via === 'sshd -T' ? { ...config.source, text: `hostkey ${keys.map((k) => k.path).join(' ')}` } : config.source];
-    const fixes = status === 'fail' || status === 'warn' ? offer('ssh.rotate-host-keys', 'ssh.retire-host-keys') : [];
+    const open = await openRotation(host, keys);
+    // A rotation in progress is finished by retiring; otherwise a new rotation replaces the bad keys.
+    const fixes = status === 'fail' || status === 'warn' ? offer(open ? 'ssh.retire-host-keys' : 'ssh.rotate-host-keys') : [];
     return { ...finding(check, status, summary, evidence, fixes), items };
   },
 });
+
+/** The rotation record, when its old keys are still offered (the rotation is not finished). */
+export async function openRotation(host: Host, keys: readonly HostKeyFacts[]): Promise<RotationRecord | null> {
+  const r = await readRotationRecord(host);
+  if (r.kind !== 'ok') return null;
+  const offered = new Set(keys.map((k) => k.path));
+  return r.record.old.some((k) => offered.has(k.path)) ? r.record : null;
+}
 
 const DAY_MS = 86_400_000;
 /** A clock skew of up to a day is not worth a word. */
@@ -137,26 +148,47 @@ export const hostKeyAgeCheck: Check = serverCheck({
     const dated = keys.filter((k) => k.stat);
     if (dated.length === 0) return finding(check, 'skip', 'no host key file to date', [config.source]);
     const now = ctx.now.getTime();
+    // An open rotation (rotation-record.ts): its old keys are on their way out.
+    const rotation = await openRotation(host, keys);
+    const retiring = new Set(rotation?.old.map((k) => k.path) ?? []);
+    const overdue = rotation !== null && now >= Date.parse(rotation.retireAfter);
     const items: Item[] = dated.map((k) => {
       const mtime = (k.stat as FileStat).mtimeMs;
       const days = Math.floor((now - mtime) / DAY_MS);
       const date = new Date(mtime).toISOString().slice(0, 10);
       const evidence: Evidence[] = [{ file: k.path, text: `modified ${new Date(mtime).toISOString()}` }];
+      if (rotation && retiring.has(k.path)) {
+        evidence.push({ file: ROTATION_RECORD, text: `rotation started ${rotation.startedAt}, retire after ${rotation.retireAfter}` });
+        return overdue
+          ? { subject: k.path, status: 'warn', summary: `replaced on ${day(rotation.startedAt)} and still offered past the grace period (${day(rotation.retireAfter)}): retire it`, evidence }
+          : { subject: k.path, status: 'info', summary: `being replaced (rotation of ${day(rotation.startedAt)}); retire it after ${day(rotation.retireAfter)}`, evidence };
+      }
       if (mtime - now > FUTURE_TOLERANCE_MS) return { subject: k.path, status: 'info', summary: `modified ${date}, in the future: the clock or the file time is wrong`, evidence };
       if (days > period) return { subject: k.path, status: 'warn', summary: `${days} days old (since ${date}), past the ${period}-day rotation period`, evidence };
       return { subject: k.path, status: 'pass', summary: `${Math.max(days, 0)} days old (since ${date})`, evidence };
     });
     const status = worst(items.map((i) => i.status));
-    const old = items.filter((i) => i.status === 'warn');
     const oldest = dated.reduce((a, b) => ((a.stat as FileStat).mtimeMs <= (b.stat as FileStat).mtimeMs ? a : b));
     const oldestDays = Math.max(0, Math.floor((now - (oldest.stat as FileStat).mtimeMs) / DAY_MS));
-    const summary =
+    const rotationText = rotation
+      ? overdue
+        ? `the rotation of ${day(rotation.startedAt)} is past its grace period (${day(rotation.retireAfter)}): retire the old keys (ssh.retire-host-keys)`
+        : `rotation of ${day(rotation.startedAt)} in progress: retire the old keys after ${day(rotation.retireAfter)} (ssh.retire-host-keys)`
+      : null;
+    const old = items.filter((i) => i.status === 'warn' && !retiring.has(i.subject));
+    const summary = [
+      rotationText,
       old.length > 0
         ? `${old.length} of ${items.length} host keys older than ${period} days: ${listSome(old.map((i) => `${i.subject} (${i.summary.split(' (')[0]})`), 2)}`
-        : status === 'info'
-          ? listSome(items.filter((i) => i.status === 'info').map((i) => `${i.subject}: ${i.summary}`), 2)
-          : `${items.length} host key${items.length === 1 ? '' : 's'} younger than ${period} days (oldest ${oldestDays} days)`;
-    const fixes = status === 'warn' ? offer('ssh.rotate-host-keys') : [];
+        : rotation
+          ? null
+          : status === 'info'
+            ? listSome(items.filter((i) => i.status === 'info').map((i) => `${i.subject}: ${i.summary}`), 2)
+            : `${items.length} host key${items.length === 1 ? '' : 's'} younger than ${period} days (oldest ${oldestDays} days)`,
+    ]
+      .filter((x): x is string => x !== null)
+      .join('; ');
+    const fixes = rotation ? offer('ssh.retire-host-keys') : status === 'warn' ? offer('ssh.rotate-host-keys') : [];
     return { ...finding(check, status, summary, items.flatMap((i) => i.evidence), fixes), items };
   },
 });

@@ -20,22 +20,30 @@ export type Parsed =
   | ({ command: 'fix'; fixId: string; dryRun: boolean; yes: boolean; user: string | null; confirmSeconds: number | null; args: Record<string, string> } & CommonOptions)
   | ({ command: 'undo'; journalId: string | null } & CommonOptions)
   | ({ command: 'confirm'; force: boolean } & CommonOptions)
+  /** `export ansible`: the fixes this host needs, as a playbook written under `out`. */
+  | ({ command: 'export'; format: ExportFormat; out: string } & CommonOptions)
   /** Hidden: the commit-confirmed reverter (started by hardtop itself, not documented in --help). */
   | ({ command: 'revert-pending'; token: string } & CommonOptions);
 
 export class UsageError extends Error {}
 
+export const EXPORT_FORMATS = ['ansible'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+/** Where `export` writes when --out is not given (relative to the working directory). */
+export const DEFAULT_EXPORT_OUT = 'hardtop-ansible';
+
 const COMMANDS = ['check', 'fix', 'undo', 'confirm', 'export', 'fleet', 'revert-pending'] as const;
-const NOT_BUILT_YET = new Set(['export']);
+const NOT_BUILT_YET = new Set<string>();
 
 /** The commit-confirmed window a test or an admin may choose (DESIGN.md: default 120 s). */
 export const CONFIRM_SECONDS_RANGE = { min: 2, max: 3600 } as const;
 
 /** Which flags take a value, and which commands accept them. */
 const FLAGS: Record<string, { value: boolean; commands: readonly string[] }> = {
-  '--root': { value: true, commands: ['dashboard', 'check', 'fix', 'undo', 'confirm', 'revert-pending'] },
-  '--only': { value: true, commands: ['dashboard', 'check'] },
-  '--no-network': { value: false, commands: ['dashboard', 'check', 'fix', 'undo'] },
+  '--root': { value: true, commands: ['dashboard', 'check', 'fix', 'undo', 'confirm', 'revert-pending', 'export'] },
+  '--only': { value: true, commands: ['dashboard', 'check', 'export'] },
+  '--no-network': { value: false, commands: ['dashboard', 'check', 'fix', 'undo', 'export'] },
+  '--out': { value: true, commands: ['export'] },
   '--format': { value: true, commands: ['check'] },
   '--output': { value: true, commands: ['check'] },
   '--dry-run': { value: false, commands: ['fix'] },
@@ -45,7 +53,7 @@ const FLAGS: Record<string, { value: boolean; commands: readonly string[] }> = {
   '--confirm-seconds': { value: true, commands: ['fix'] },
   '--force': { value: false, commands: ['confirm'] },
   '--token': { value: true, commands: ['revert-pending'] },
-  '--help': { value: false, commands: ['fleet', 'dashboard', 'check', 'fix', 'undo', 'confirm'] },
+  '--help': { value: false, commands: ['fleet', 'dashboard', 'check', 'fix', 'undo', 'confirm', 'export'] },
   '--version': { value: false, commands: ['dashboard'] },
 };
 
@@ -141,6 +149,15 @@ export function parseArgs(argv: readonly string[]): Parsed {
       if (positionals.length === 0) throw new UsageError("'fleet' needs a directory of reports (hardtop fleet DIR)");
       expectPositionals(command, positionals, 1);
       return { command, dir: positionals[0] };
+    case 'export': {
+      if (positionals.length === 0) throw new UsageError(`'export' needs a format (hardtop export ${EXPORT_FORMATS.join('|')} [--out DIR])`);
+      expectPositionals(command, positionals, 1);
+      const format = positionals[0];
+      if (!(EXPORT_FORMATS as readonly string[]).includes(format)) {
+        throw new UsageError(`export format '${format}' is not available in this version yet (formats: ${EXPORT_FORMATS.join(', ')})`);
+      }
+      return { command, ...common, format: format as ExportFormat, out: str('--out') ?? DEFAULT_EXPORT_OUT };
+    }
     case 'undo':
       expectPositionals(command, positionals, 1);
       return { command, ...common, journalId: positionals[0] ?? null };
@@ -178,6 +195,7 @@ Usage:
   hardtop fix ID [--dry-run] [--yes]   preview, then apply one fix without the dashboard
   hardtop undo [JOURNAL-ID]            revert the latest (or the named) applied change
   hardtop fleet DIR                    a dashboard over reports collected from many hosts
+  hardtop export ansible [--out DIR]   write the fixes this host needs as an Ansible playbook and role
   hardtop confirm [--force]            keep a commit-confirmed change (run it from a NEW ssh login)
   hardtop --help | --version
 
@@ -187,6 +205,7 @@ Options:
   --no-network        open no IP socket (loopback included)
   --format FMT        check: text, json or prom (default: text on a terminal, json otherwise)
   --output FILE       check: write the report to FILE instead of stdout
+  --out DIR           export: the directory for site.yml and roles/ (default ./${DEFAULT_EXPORT_OUT}; ours, 0700)
   --arg NAME=VALUE    fix: a value the fix needs (e.g. --arg jail=sshd --arg address=192.0.2.7)
   --user NAME         fix: the account a fix acts on (the same as --arg user=NAME)
   --dry-run           fix: show the preview only

@@ -75,7 +75,7 @@ export async function applyFix(
   runCommand?: CommandRunner,
   signal?: AbortSignal,
   opts: ApplyFixOptions = {},
-): Promise<{ ok: boolean; message: string }> {
+): Promise<{ ok: boolean; message: string; details?: string[] }> {
   // Verify = the checks the fix claims to fix no longer fail (DESIGN.md:
   // apply → verify → journal); a fix that did not work is rolled back.
   const verify = verifierFor(host, opts.catalog, plan.fixId);
@@ -99,7 +99,9 @@ export async function applyFix(
   }
   if (outcome.ok) {
     const warn = outcome.warnings.length ? ` (${outcome.warnings.join('; ')})` : '';
-    return { ok: true, message: `applied ${plan.fixId} as ${outcome.journalId}: ${outcome.changed.join(', ') || 'no file changed'}${warn}${pendingText}` };
+    // What only exists now (a generated key's fingerprint): shown, never fatal.
+    const details = plan.afterApply ? await plan.afterApply(host).catch((err) => [`(could not describe the result: ${err instanceof Error ? err.message : String(err)})`]) : [];
+    return { ok: true, message: `applied ${plan.fixId} as ${outcome.journalId}: ${outcome.changed.join(', ') || 'no file changed'}${warn}${pendingText}`, details };
   }
   const rolled = outcome.stage === 'refused' || outcome.stage === 'stale' ? '' : outcome.rolledBack ? ' (rolled back, nothing changed)' : ' (NOT rolled back: see the message)';
   return { ok: false, message: `${plan.fixId} failed at ${outcome.stage}: ${outcome.message}${rolled}` };
@@ -176,13 +178,14 @@ export async function runFixCommand(host: Host, catalog: Catalog, parsed: Extrac
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const sig of signals) process.on(sig, onSignal);
-  let result: { ok: boolean; message: string };
+  let result: { ok: boolean; message: string; details?: string[] };
   try {
     result = await applyFix(host, planned.plan, undefined, abort.signal, { catalog, confirmSeconds: parsed.confirmSeconds });
   } finally {
     for (const sig of signals) process.removeListener(sig, onSignal);
   }
   (result.ok ? io.stdout : io.stderr).write(`${result.ok ? '' : 'hardtop: '}${sanitizeText(result.message)}\n`);
+  for (const line of result.details ?? []) io.stdout.write(`${sanitizeText(line)}\n`);
   if (caught) return 128 + SIGNAL_NUMBERS[caught as keyof typeof SIGNAL_NUMBERS];
   return result.ok ? 0 : 1;
 }

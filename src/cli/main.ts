@@ -61,6 +61,11 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
       return runConfirmCommand(host, parsed, io);
     case 'revert-pending':
       return runRevertPendingCommand(host, parsed, io);
+    case 'export': {
+      // Loaded lazily, like the dashboard: only export needs the playbook writer.
+      const { runExportCommand } = require('./export-command') as typeof import('./export-command');
+      return runExportCommand(host, catalog, parsed, io);
+    }
     case 'dashboard': {
       // Loaded lazily: `hardtop check` should not pay for blessed.
       const { runDashboard } = require('./dashboard-command') as typeof import('./dashboard-command');

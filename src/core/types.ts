@@ -77,6 +77,27 @@ export interface FileEdit {
   after: string;
   /** Mode for a new file; an existing file keeps its own mode and owner. */
   mode?: number;
+  /**
+   * Remove the file (`after` is ignored; `before` must be its current text).
+   * The engine keeps its bytes, owner and mode in the backup, so undo puts it
+   * back exactly: this is how a fix "moves a file into the backup".
+   */
+  delete?: true;
+  /**
+   * The file sits in a user's home (untrusted: SECURITY.md). The engine reads
+   * it without following links at or below `home`, and writes, deletes and
+   * restores it AS that user (runuser), never as root: whatever the user
+   * planted there, root's privileges never reach through it.
+   */
+  asUser?: FileOwner;
+}
+
+/** The account a file in a home is written as. */
+export interface FileOwner {
+  name: string;
+  uid: number;
+  /** Host path where the untrusted tree starts (the home, normally). */
+  home: string;
 }
 
 /** A command as an argv array; never a shell string. argv[0] is a bare program name, resolved by the Host. */
@@ -133,6 +154,12 @@ export interface Plan {
   undoCommands?: Command[];
   warnings: string[];
   guard?: Guard;
+  /**
+   * Lines for the admin after a successful apply: what only exists once the
+   * commands ran (a generated key's fingerprint, its known_hosts line). Reads
+   * only; a failure here never undoes the apply.
+   */
+  afterApply?: (host: Host) => Promise<string[]>;
 }
 
 /** A value a fix needs from the admin (which jail, which address, which account). */

@@ -83,11 +83,12 @@ export async function backUpOriginals(host: Host, req: BackupRequest): Promise<B
       path: edit.path,
       existed: bytes !== null,
       sha256Before,
-      sha256After: sha256(edit.after),
+      sha256After: edit.delete ? null : sha256(edit.after),
       backup: backupPath,
-      mode: stat?.mode ?? edit.mode ?? NEW_FILE_MODE,
+      mode: stat?.mode ?? edit.mode ?? (edit.asUser ? NEW_USER_FILE_MODE : NEW_FILE_MODE),
       uid: stat?.uid ?? null,
       gid: stat?.gid ?? null,
+      ...(edit.asUser ? { asUser: { ...edit.asUser } } : {}),
     });
   }
 
@@ -107,6 +108,8 @@ export async function backUpOriginals(host: Host, req: BackupRequest): Promise<B
 }
 
 export const NEW_FILE_MODE = 0o644;
+/** A new file in a home (an authorized_keys file): private to its owner, as sshd prefers. */
+export const NEW_USER_FILE_MODE = 0o600;
 
 /**
  * The backed-up bytes of one file, checked against the recorded sha256: a

@@ -15,9 +15,10 @@ import type { Host } from '../host/host';
 import type { Command, FileEdit, Plan } from '../core/types';
 import { sanitizeText } from '../core/sanitize';
 import { backUpOriginals, NEW_FILE_MODE, type Backup, type Original } from './backup';
+import { readUserFile, removeAsUser, writeAsUser } from './user-files';
 import { runPlanCommand, type CommandRunner } from './commands';
 import { appendJournal, type ApplyRecord, type ApplyRecordOutcome, type JournalFile } from './journal';
-import { currentSha, restoreOriginal } from './restore';
+import { currentShaOf, restoreOriginal } from './restore';
 import { backupDirOf, DEFAULT_STATE_DIR, errorText, newJournalId, READ_ONLY_REASON, shortSha } from './state';
 import { validateOnStagedCopy } from './validate';
 
@@ -205,11 +206,11 @@ async function applyFromBackup(
   for (const [index, original] of originals.entries()) {
     const { edit, stat } = original;
     const file = backup.files[index];
-    if (edit.before === edit.after) continue; // nothing to write; keep the inode and mtime
+    if (!edit.delete && edit.before === edit.after) continue; // nothing to write; keep the inode and mtime
     try {
       // Re-check right before the rename: shrinks the window in which a
       // concurrent edit (an admin in vi) could be silently overwritten.
-      const sha = await currentSha(host, edit.path);
+      const sha = await currentShaOf(host, edit);
       if (sha !== file.sha256Before) {
         return await rollBackWith('stale', `${edit.path} changed during the apply; not overwriting it`, touched, []);
       }
@@ -217,13 +218,23 @@ async function applyFromBackup(
       // its rename (dir fsync) has still changed the file.
       touched.push(file);
       const onStep = (s: string) => step(`write:${edit.path}:${s}`);
-      await host.writeAtomic(
-        edit.path,
-        edit.after,
-        stat ? { mode: stat.mode, uid: stat.uid, gid: stat.gid, onStep } : { mode: edit.mode ?? NEW_FILE_MODE, onStep },
-      );
-      if ((await currentSha(host, edit.path)) !== file.sha256After) {
-        throw new Error('the file reads back different from what was written');
+      if (edit.asUser) {
+        // Into a home: as its owner, never as root (user-files.ts).
+        if (edit.delete) await removeAsUser(host, edit.asUser, edit.path);
+        else await writeAsUser(host, edit.asUser, edit.path, edit.after, file.mode);
+        await onStep('renamed');
+      } else if (edit.delete) {
+        await host.remove(edit.path);
+        await onStep('renamed');
+      } else {
+        await host.writeAtomic(
+          edit.path,
+          edit.after,
+          stat ? { mode: stat.mode, uid: stat.uid, gid: stat.gid, onStep } : { mode: edit.mode ?? NEW_FILE_MODE, onStep },
+        );
+      }
+      if ((await currentShaOf(host, edit)) !== file.sha256After) {
+        throw new Error(edit.delete ? 'the file is still there after removing it' : 'the file reads back different from what was written');
       }
       changed.push(edit.path);
       await step(`written:${edit.path}`);
@@ -287,6 +298,13 @@ function refusalReason(host: Host, plan: Plan): string | null {
   const seen = new Set<string>();
   for (const edit of plan.edits) {
     if (!edit.path.startsWith('/')) return `plan edits a relative path ${JSON.stringify(edit.path)}; refusing`;
+    if (edit.delete && edit.before === null) return `plan removes ${edit.path} but did not see it exist; refusing`;
+    if (edit.asUser) {
+      const home = edit.asUser.home.replace(/\/+$/, '');
+      if (!(edit.asUser.uid > 0) || !edit.path.startsWith(`${home}/`) || edit.path.split('/').includes('..')) {
+        return `plan writes ${edit.path} as ${edit.asUser.name} outside that account's home ${edit.asUser.home}; refusing`;
+      }
+    }
     // Two edits of one file would make backup and rollback ambiguous.
     if (seen.has(edit.path)) return `plan edits ${edit.path} twice; refusing`;
     seen.add(edit.path);
@@ -303,12 +321,26 @@ async function readOriginals(host: Host, edits: FileEdit[]): Promise<ReadOrigina
     let stat;
     let bytes;
     try {
-      // stat, not lstat: like host.writeAtomic we follow a symlink (under the
-      // root) to the file it names, so sites-enabled/default → sites-available
-      // edits the real file and keeps the link; its owner and mode are kept.
-      stat = await host.stat(edit.path);
-      if (stat && stat.kind !== 'file') return refused(`${edit.path} is a ${stat.kind}, not a regular file`);
-      bytes = await host.readBytes(edit.path);
+      if (edit.asUser) {
+        // In a home: never follow a link there (the read refuses links,
+        // FIFOs, hard links), and only a file the account itself owns.
+        const r = await readUserFile(host, edit.asUser, edit.path);
+        stat = r?.stat ?? null;
+        bytes = r?.bytes ?? null;
+        if (stat && stat.uid !== edit.asUser.uid) {
+          return refused(`${edit.path} is owned by uid ${stat.uid}, not ${edit.asUser.name}: hardtop writes into a home only as the file's owner`);
+        }
+      } else {
+        // stat, not lstat: like host.writeAtomic we follow a symlink (under the
+        // root) to the file it names, so sites-enabled/default → sites-available
+        // edits the real file and keeps the link; its owner and mode are kept.
+        stat = await host.stat(edit.path);
+        if (stat && stat.kind !== 'file') return refused(`${edit.path} is a ${stat.kind}, not a regular file`);
+        // Removing a symlink would keep (and back up) what it points to, and
+        // undo would put back a file where the link was: refuse instead.
+        if (edit.delete && (await host.lstat(edit.path))?.kind === 'symlink') return refused(`${edit.path} is a symlink; not removing it`);
+        bytes = await host.readBytes(edit.path);
+      }
     } catch (err) {
       return refused(`cannot read ${edit.path}: ${oneLine(errorText(err))}`);
     }
@@ -368,7 +400,7 @@ async function rollBack(host: Host, req: RollbackRequest): Promise<{ rolledBack:
   let restoredAny = false;
   for (const file of [...req.touched].reverse()) {
     try {
-      const sha = await currentSha(host, file.path);
+      const sha = await currentShaOf(host, file);
       if (sha === file.sha256Before) continue; // the write never landed
       if (sha !== file.sha256After) {
         // Neither ours nor the original: someone else wrote it. Never clobber.

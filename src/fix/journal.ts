@@ -7,6 +7,7 @@
 // impossible exactly when it is needed. Bad lines are skipped and reported.
 
 import type { Host } from '../host/host';
+import type { FileOwner } from '../core/types';
 import { backupsRoot, errorText, isJournalId, journalFile } from './state';
 
 /** One file touched by an apply, as recorded in the journal and the backup manifest. */
@@ -15,13 +16,16 @@ export interface JournalFile {
   /** Whether the file existed before the fix (false: the fix created it). */
   existed: boolean;
   sha256Before: string | null;
-  sha256After: string;
+  /** null: the fix removed the file (FileEdit.delete). */
+  sha256After: string | null;
   /** Host path of the backed-up original bytes; null when the file did not exist. */
   backup: string | null;
   /** Original mode/owner (for a created file: the mode it was created with, owner null). */
   mode: number;
   uid: number | null;
   gid: number | null;
+  /** A file in a home: written, removed and restored as this account, never as root. */
+  asUser?: FileOwner;
 }
 
 export type ApplyRecordOutcome =
@@ -227,11 +231,26 @@ function areFiles(v: unknown): v is JournalFile[] {
         isObject(f) &&
         typeof f.path === 'string' &&
         typeof f.existed === 'boolean' &&
-        typeof f.sha256After === 'string' &&
+        (f.sha256After === null || typeof f.sha256After === 'string') &&
         (f.sha256Before === null || typeof f.sha256Before === 'string') &&
         (f.backup === null || typeof f.backup === 'string') &&
-        typeof f.mode === 'number',
+        typeof f.mode === 'number' &&
+        (f.asUser === undefined || isOwner(f.asUser)),
     )
+  );
+}
+
+/** An account to write as: a plain user name (runuser -u NAME), a uid, an absolute home. */
+function isOwner(v: unknown): v is FileOwner {
+  return (
+    isObject(v) &&
+    typeof v.name === 'string' &&
+    /^[a-z_][a-z0-9_.-]*\$?$/i.test(v.name) &&
+    typeof v.uid === 'number' &&
+    Number.isInteger(v.uid) &&
+    v.uid > 0 &&
+    typeof v.home === 'string' &&
+    v.home.startsWith('/')
   );
 }
 

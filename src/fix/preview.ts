@@ -24,11 +24,22 @@ export function previewPlan(plan: Plan): Preview {
     fixId: plan.fixId,
     title: plan.title,
     risk: plan.risk,
-    diffs: plan.edits.map((edit) => unifiedDiff(edit.path, edit.before, edit.after)),
+    diffs: plan.edits.map((edit) => (edit.delete ? removalNote(edit.path, edit.before ?? '') : unifiedDiff(edit.path, edit.before, edit.after))),
     commands: [...plan.validate, ...plan.commands].map(displayCommand),
     warnings: [...plan.warnings],
     ...(plan.guard ? { guard: plan.guard } : {}),
   };
+}
+
+/**
+ * A removed file as a patch header and one line, never its content: what a
+ * fix removes may be a private key (ssh.retire-host-keys moves old host keys
+ * into the backup), and a preview is shown on screens and kept in scrollback.
+ */
+export function removalNote(path: string, before: string): string {
+  const p = path.replace(/^\/+/, '');
+  const bytes = Buffer.byteLength(before, 'utf8');
+  return `--- a/${p}\n+++ /dev/null\n# removed: ${bytes} bytes, kept in the backup (hardtop undo puts the file back)\n`;
 }
 
 /**

@@ -16,7 +16,7 @@ import type { Host } from '../host/host';
 import { sanitizeText } from '../core/sanitize';
 import { readBackupBytes } from './backup';
 import { appendJournal, listJournal, type JournalFile, type UndoRecord } from './journal';
-import { currentSha, restoreOriginal } from './restore';
+import { currentShaOf, restoreOriginal } from './restore';
 import { DEFAULT_STATE_DIR, errorText, isJournalId, newJournalId, READ_ONLY_REASON, shortSha } from './state';
 
 export type UndoOutcome =
@@ -119,7 +119,7 @@ export async function undo(host: Host, opts: UndoOptions = {}): Promise<UndoOutc
 
 async function changedNothing(host: Host, files: JournalFile[]): Promise<boolean> {
   try {
-    for (const f of files) if ((await currentSha(host, f.path)) !== f.sha256Before) return false;
+    for (const f of files) if ((await currentShaOf(host, f)) !== f.sha256Before) return false;
     return true;
   } catch {
     return false; // unreadable: let undoTarget report it properly
@@ -137,7 +137,7 @@ async function undoTarget(host: Host, stateDir: string, target: UndoTarget, warn
 
   const current: (string | null)[] = [];
   try {
-    for (const file of target.files) current.push(await currentSha(host, file.path));
+    for (const file of target.files) current.push(await currentShaOf(host, file));
   } catch (err) {
     return refused('refused', `cannot read a file of ${target.id}: ${oneLine(errorText(err))}`, warnings);
   }
@@ -193,7 +193,7 @@ async function undoTarget(host: Host, stateDir: string, target: UndoTarget, warn
   for (const [i, file] of target.files.entries()) {
     let after: string | null = null;
     try {
-      after = await currentSha(host, file.path);
+      after = await currentShaOf(host, file);
     } catch {
       after = null;
     }

@@ -40,7 +40,10 @@ async function runOneValidation(host: Host, validation: Validation, edits: FileE
     for (const dir of validation.stage) await host.copyTreeTo(dir, posix.join(root, dir));
     for (const edit of edits) {
       if (validation.stage.some((dir) => isInside(edit.path, dir))) {
-        await host.writeReal(posix.join(root, edit.path), edit.after);
+        // A removed file becomes an empty one in the copy (the Host cannot
+        // remove a real path): to a checker an empty include or key file reads
+        // like a missing one, and one still named by the config fails either way.
+        await host.writeReal(posix.join(root, edit.path), edit.delete ? '' : edit.after);
       }
     }
     if (validation.prepareStage) await validation.prepareStage(host, root);

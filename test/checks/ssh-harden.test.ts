@@ -117,7 +117,7 @@ test('the policy data is consistent with the audit policy (nothing it writes is 
 });
 
 test('the fix exists, is lockout-risk, and is verified by the checks it fixes', (t) => {
-  t.deepEqual(fixes.map((f) => [f.id, f.risk]), [['ssh.server.harden', 'lockout-risk']]);
+  t.deepEqual(fixes.find((f) => f.id === 'ssh.server.harden')?.risk, 'lockout-risk');
   t.true(hardenServer.verifies!.every((id) => catalog.checks.some((c) => c.id === id)));
 });
 

@@ -40,7 +40,7 @@ test('the server checks are the CHECKS.md server rows, in order, with their seve
       ['ssh.server.host-key-age', 'ssh', 'low'],
     ],
   );
-  t.deepEqual(fixes.map((f) => f.id), ['ssh.server.harden']);
+  t.deepEqual(fixes.map((f) => f.id), ['ssh.server.harden', 'ssh.rotate-host-keys', 'ssh.retire-host-keys', 'ssh.rotate-user-key', 'ssh.remove-authorized-key']);
   for (const c of checks) t.true((c.watch ?? []).includes('/etc/ssh') && (c.interval ?? 0) > 0, c.id);
 });
 

@@ -164,13 +164,24 @@ export interface RunningSshd {
   stop(): Promise<void>;
 }
 
+export interface StartSshdOptions {
+  /**
+   * Homes (host paths, e.g. /home/NAME of a testUser) that sshd should read
+   * from the sysroot too: <root>/home/NAME is bind-mounted over /home/NAME in
+   * sshd's namespace, so the authorized_keys hardtop edits under --root is the
+   * one sshd checks. The real home must exist (useradd -m made it).
+   */
+  bindHomes?: string[];
+}
+
 /** sshd on 127.0.0.1:port reading <root>/etc/ssh as /etc/ssh (see the header). */
-export async function startSshd(t: { teardown(fn: () => void | Promise<void>): void }, root: string, port: number): Promise<RunningSshd> {
+export async function startSshd(t: { teardown(fn: () => void | Promise<void>): void }, root: string, port: number, opts: StartSshdOptions = {}): Promise<RunningSshd> {
   if (!fs.existsSync('/run/sshd')) fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // sshd's privsep dir
   const pidFile = path.join(root, 'run/sshd.pid');
-  const script = 'mount --bind "$1/etc/ssh" /etc/ssh && exec /usr/sbin/sshd -D -e -f /etc/ssh/sshd_config -o "PidFile=$2"';
+  // The homes come as positional parameters, never spliced into the script.
+  const script = 'root=$1; pid=$2; shift 2; mount --bind "$root/etc/ssh" /etc/ssh || exit 1; for h in "$@"; do mount --bind "$root$h" "$h" || exit 1; done; exec /usr/sbin/sshd -D -e -f /etc/ssh/sshd_config -o "PidFile=$pid"';
   let log = '';
-  const child: ChildProcess = spawn('/usr/bin/unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c', script, 'sh', root, pidFile], {
+  const child: ChildProcess = spawn('/usr/bin/unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c', script, 'sh', root, pidFile, ...(opts.bindHomes ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d) => (log += String(d)));
