@@ -180,7 +180,12 @@ export async function runFixCommand(host: Host, catalog: Catalog, parsed: Extrac
   for (const sig of signals) process.on(sig, onSignal);
   let result: { ok: boolean; message: string; details?: string[] };
   try {
-    result = await applyFix(host, planned.plan, undefined, abort.signal, { catalog, confirmSeconds: parsed.confirmSeconds });
+    // Interactive commands (a passphrase, apt's progress) get the admin's own
+    // terminal when there is one; without one they run captured, as scripts expect.
+    const onTerminal: CommandRunner | undefined = io.stdinIsTTY
+      ? (cmd) => (cmd.interactive ? host.execOnTerminal(cmd.argv[0], cmd.argv.slice(1)) : host.exec(cmd.argv[0], cmd.argv.slice(1), { timeoutMs: cmd.timeoutMs, signal: abort.signal }))
+      : undefined;
+    result = await applyFix(host, planned.plan, onTerminal, abort.signal, { catalog, confirmSeconds: parsed.confirmSeconds });
   } finally {
     for (const sig of signals) process.removeListener(sig, onSignal);
   }

@@ -135,6 +135,12 @@ export interface Host {
    * TERM for our emulator and HOME). null when the program is not trusted.
    */
   ptySpawn(program: string, args: string[]): Promise<{ file: string; args: string[]; env: Record<string, string> } | null>;
+  /**
+   * Run an interactive command on hardtop's own terminal (the CLI: ssh-keygen
+   * asking for a passphrase, apt-get showing progress): trusted path, clean
+   * environment plus TERM, stdio inherited, no timeout.
+   */
+  execOnTerminal(program: string, args: string[]): Promise<{ exitCode: number | null }>;
 
   writeAtomic(path: string, data: string | Buffer, opts?: WriteOptions): Promise<void>;
   remove(path: string): Promise<void>;

@@ -16,6 +16,7 @@
 //   file-watch       debounced (with a max wait) change notification
 //   host-facts       hostname, OS, kernel, uptime
 
+import * as childProcess from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -193,6 +194,19 @@ class LocalHost implements Host {
     if (!file) return null;
     // TERM names what our emulator (@xterm/headless) understands, not the admin's terminal.
     return { file, args, env: cleanEnvironment({ TERM: 'xterm-256color', HOME: this.isRoot ? '/root' : (process.env.HOME ?? '/') }) };
+  }
+
+  async execOnTerminal(program: string, args: string[]): Promise<{ exitCode: number | null }> {
+    const file = await this.which(program);
+    if (!file) return { exitCode: null };
+    // Only TERM comes from the caller, and only a plain terminal name.
+    const term = /^[A-Za-z0-9._+-]{1,64}$/.test(process.env.TERM ?? '') ? (process.env.TERM as string) : 'xterm';
+    const env = cleanEnvironment({ TERM: term, HOME: this.isRoot ? '/root' : (process.env.HOME ?? '/') });
+    return new Promise((resolve) => {
+      const child = childProcess.spawn(file, args, { argv0: program, stdio: 'inherit', env, shell: false });
+      child.on('error', () => resolve({ exitCode: null }));
+      child.on('exit', (code) => resolve({ exitCode: code }));
+    });
   }
 
   async exec(program: string, args: string[], opts?: ExecOptions): Promise<ExecResult> {
