@@ -85,6 +85,8 @@ export class Dashboard {
       this.screen.render();
     });
     for (const area of AREAS) this.checksByArea.set(area, opts.checks.filter((c) => c.area === area));
+    // With --only, start on the first panel that has checks, not an empty one.
+    this.focused = TAB_ORDER.find((a) => (this.checksByArea.get(a)?.length ?? 0) > 0) ?? 'updates';
 
     this.header = blessed.box({ parent: this.screen, top: 0, left: 0, width: '100%', height: 1, tags: true });
     this.keybar = blessed.box({ parent: this.screen, bottom: 0, left: 0, width: '100%', height: 1, tags: true });
