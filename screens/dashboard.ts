@@ -7,12 +7,14 @@ import * as blessed from 'blessed';
 import { escapeTags, truncate } from '../src/core/sanitize';
 import { summarize } from '../src/core/score';
 import type { Scheduler } from '../src/core/scheduler';
+import type { Fail2banLive } from '../src/core/fail2ban-live';
 import type { Area, Check, Command, Finding } from '../src/core/types';
 import { AREAS } from '../src/core/types';
-import { BINDINGS, type Scope, helpLines, keyBarText } from '../src/ui/keymap';
+import { BINDINGS, FAIL2BAN_HELP_SCOPES, FAIL2BAN_SCOPES, type Scope, helpLines, keyBarText } from '../src/ui/keymap';
 import { RenderScheduler } from '../src/ui/render-scheduler';
 import { TAB_ORDER, neighbourAcross, neighbourVertical, panelRects } from './layout';
 import { detailLines } from './detail';
+import { Fail2banView, type ViewIntent } from './fail2ban-view';
 import { previewLines, type FixPreview } from './preview';
 import { TerminalView } from './terminal';
 import {
@@ -30,7 +32,8 @@ import {
 
 /** What the dashboard may ask the rest of hardtop to do. Supplied by src/cli. */
 export interface DashboardActions {
-  preview(fixId: string): Promise<FixPreview | { error: string }>;
+  /** `args`: a parametrised fix's values (fail2ban.unban: jail and address). */
+  preview(fixId: string, args?: Readonly<Record<string, string>>): Promise<FixPreview | { error: string }>;
   apply(fixId: string, runInTerminal: (cmd: Command) => Promise<{ exitCode: number | null }>): Promise<{ ok: boolean; message: string }>;
   undo(): Promise<{ ok: boolean; message: string }>;
   /** A commit-confirmed change waiting for a confirmation from a new login, or null. */
@@ -51,6 +54,8 @@ export interface DashboardOptions {
   color: boolean;
   actions: DashboardActions;
   onQuit: () => void;
+  /** Opens the live fail2ban source when the fail2ban view opens (Enter on its panel); absent: the generic detail. */
+  openFail2banLive?: () => Fail2banLive;
 }
 
 type Overlay = { kind: 'help'; scroll: number } | { kind: 'preview'; fixId: string; preview: FixPreview; scroll: number } | { kind: 'terminal' };
@@ -66,7 +71,9 @@ export class Dashboard {
   private readonly selected = new Map<Area, string>();
   private readonly render: RenderScheduler;
   private focused: Area = 'updates';
-  private mode: 'dashboard' | 'detail' = 'dashboard';
+  private mode: 'dashboard' | 'detail' | 'fail2ban' = 'dashboard';
+  /** The fail2ban view while it is open (mode 'fail2ban'); its live source runs only then. */
+  private f2b: Fail2banView | null = null;
   private detailScroll = 0;
   private overlay: Overlay | null = null;
   private facts: HeaderFacts | null = null;
@@ -158,6 +165,8 @@ export class Dashboard {
   }
 
   dispose(): void {
+    this.f2b?.dispose();
+    this.f2b = null;
     if (this.pendingTimer) clearInterval(this.pendingTimer);
     this.terminal?.dispose();
     this.render.dispose();
@@ -168,7 +177,8 @@ export class Dashboard {
 
   private scope(): Scope {
     if (this.overlay) return this.overlay.kind;
-    return this.mode;
+    if (this.mode === 'fail2ban' && this.f2b) return this.f2b.scope();
+    return this.mode === 'fail2ban' ? 'dashboard' : this.mode;
   }
 
   private onKey(ch: string | undefined, key: blessed.Widgets.Events.IKeyEventArg): void {
@@ -176,7 +186,11 @@ export class Dashboard {
     if (scope === 'terminal') return; // the terminal view owns the keys while it is up
     const name = key?.full ?? ch ?? '';
     const binding = BINDINGS.find((b) => b.scope === scope && b.keys.includes(name));
-    if (!binding) return;
+    if (!binding) {
+      // The ban list's search and address prompts take typed text.
+      if (this.f2b && FAIL2BAN_SCOPES.includes(scope) && isTypedText(ch, key) && this.f2b.typed(ch)) this.render.request();
+      return;
+    }
     if (binding.danger && this.opts.readOnly) {
       this.say('read-only: run hardtop as root to change the system');
       return;
@@ -203,6 +217,7 @@ export class Dashboard {
       case 'detail:down':
         return this.moveSelection(1, false);
       case 'dashboard:enter':
+        if (this.focused === 'fail2ban' && this.opts.openFail2banLive) return this.openFail2ban();
         this.mode = 'detail';
         this.detailScroll = 0;
         return;
@@ -242,6 +257,32 @@ export class Dashboard {
         return;
       case 'preview:y':
         return void this.applyPreviewed();
+    }
+    if (this.f2b && FAIL2BAN_SCOPES.includes(scope)) this.onViewIntent(this.f2b.handle(scope, key));
+  }
+
+  private openFail2ban(): void {
+    this.f2b?.dispose();
+    this.f2b = new Fail2banView(this.opts.openFail2banLive!(), { color: this.opts.color, requestRender: () => this.render.request() });
+    this.mode = 'fail2ban';
+  }
+
+  private onViewIntent(intent: ViewIntent): void {
+    switch (intent.kind) {
+      case 'back':
+      case 'detail':
+        this.f2b?.dispose();
+        this.f2b = null;
+        this.mode = intent.kind === 'detail' ? 'detail' : 'dashboard';
+        this.detailScroll = 0;
+        return;
+      case 'help':
+        this.overlay = { kind: 'help', scroll: 0 };
+        return;
+      case 'say':
+        return this.say(intent.text);
+      case 'preview':
+        return void this.previewFix(intent.fixId, intent.args);
     }
   }
 
@@ -285,12 +326,15 @@ export class Dashboard {
     const finding = this.selectedFinding();
     if (!finding) return this.say('nothing selected');
     if (finding.status === 'pass' || finding.fixes.length === 0) return this.say(`no fix offered for ${finding.id}`);
+    return this.previewFix(finding.fixes[0]);
+  }
+
+  private async previewFix(fixId: string, args?: Readonly<Record<string, string>>): Promise<void> {
     if (this.busy) return this.say('busy: wait for the current action');
-    const fixId = finding.fixes[0];
     this.busy = true;
     this.say(`planning ${fixId}…`);
     try {
-      const preview = await this.opts.actions.preview(fixId);
+      const preview = await this.opts.actions.preview(fixId, args);
       if ('error' in preview) this.say(preview.error);
       else {
         this.flash = null; // the preview's own key bar must show, not "planning…"
@@ -308,6 +352,7 @@ export class Dashboard {
     this.overlay = null;
     await this.runAction(`applying ${fixId}…`, () => this.opts.actions.apply(fixId, (cmd) => this.runInTerminal(cmd)));
     this.afterChange();
+    this.f2b?.refresh();
   }
 
   private async runAction(pending: string, action: () => Promise<{ ok: boolean; message: string }>): Promise<void> {
@@ -381,7 +426,8 @@ export class Dashboard {
     } else if (this.overlay?.kind === 'help') {
       this.main.show();
       this.main.setLabel(' help ');
-      const lines = helpLines(this.opts.readOnly).map((l) => escapeTags(l));
+      // From the fail2ban view: its own keys (the general ones are a level up).
+      const lines = helpLines(this.opts.readOnly, this.mode === 'fail2ban' ? FAIL2BAN_HELP_SCOPES : undefined).map((l) => escapeTags(l));
       this.overlay.scroll = Math.min(this.overlay.scroll, Math.max(0, lines.length - (height - 4)));
       this.main.setContent(lines.slice(this.overlay.scroll).join('\n'));
       this.main.setFront();
@@ -392,6 +438,10 @@ export class Dashboard {
       const lines = previewLines(p, width - 3, this.opts.color);
       this.overlay.scroll = Math.min(this.overlay.scroll, Math.max(0, lines.length - (height - 4)));
       this.main.setContent(lines.slice(this.overlay.scroll).join('\n'));
+      this.main.setFront();
+    } else if (this.mode === 'fail2ban' && this.f2b) {
+      this.main.show();
+      this.f2b.paint(this.main, width, height);
       this.main.setFront();
     } else if (this.mode === 'detail') {
       this.main.show();
@@ -455,6 +505,13 @@ export class Dashboard {
     });
     box.setContent(lines.join('\n'));
   }
+}
+
+/** A printable character typed (not a control key): text for a prompt. */
+function isTypedText(ch: string | undefined, key: blessed.Widgets.Events.IKeyEventArg | undefined): ch is string {
+  if (ch === undefined || ch === '' || key?.ctrl || key?.meta) return false;
+  // eslint-disable-next-line no-control-regex
+  return !/[\u0000-\u001f\u007f-\u009f]/.test(ch);
 }
 
 /** Key bar text may hold tags; cut it by its visible length. */

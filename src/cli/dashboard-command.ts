@@ -11,6 +11,7 @@ import { createScreen, installExitHandlers, noColorRequested, restoreTerminal } 
 import type { Parsed } from './args';
 import { confirmPending, pendingStatus } from '../fix/commit-confirmed';
 import { applyFix, planFix, undoChange } from './fix-command';
+import { openFail2banLive } from '../../checks/fail2ban/live-model';
 
 export async function runDashboard(host: Host, catalog: Catalog, parsed: Extract<Parsed, { command: 'dashboard' }>): Promise<number> {
   const checks = selectChecks(catalog, parsed.only);
@@ -24,8 +25,8 @@ export async function runDashboard(host: Host, catalog: Catalog, parsed: Extract
   // and allowed to roll back before the process exits.
   let inFlight: { abort: AbortController; done: Promise<unknown> } | null = null;
   const actions: DashboardActions = {
-    async preview(fixId) {
-      const planned = await planFix(host, catalog, fixId);
+    async preview(fixId, args) {
+      const planned = await planFix(host, catalog, fixId, args);
       if ('error' in planned) return planned;
       previewed.set(fixId, planned.plan);
       return planned.preview;
@@ -75,6 +76,8 @@ export async function runDashboard(host: Host, catalog: Catalog, parsed: Extract
     color: !noColorRequested(process.env),
     actions,
     onQuit: () => quit(0),
+    // Started when the fail2ban view opens, stopped when it closes: no tailing or polling otherwise.
+    openFail2banLive: parsed.only && !parsed.only.includes('fail2ban') ? undefined : () => openFail2banLive(host),
   });
   const cleanup = async () => {
     const pending = inFlight;

@@ -90,6 +90,29 @@ export interface WriteOptions {
 
 export type AtomicWriteStep = 'temp-created' | 'temp-written' | 'temp-synced' | 'owner-set' | 'renamed' | 'dir-synced';
 
+/** One piece of a followed log (Host.readFrom). */
+export interface TailChunk {
+  /** Whole lines only (each ends with "\n"), except one line longer than maxBytes, returned cut. */
+  text: string;
+  /** Where the next call starts: just after the last line returned. */
+  nextOffset: number;
+  /** The file's size when read. */
+  size: number;
+  /** The file's inode: pass it back (TailOptions.inode) to detect rotation. */
+  inode: number;
+  /** Read restarted from offset 0: the file was rotated (new inode) or truncated. */
+  rotated: boolean;
+  /** The restart was a truncation (size < offset), not a rotation. */
+  truncated: boolean;
+  /** More whole data is already there: maxBytes stopped this read. */
+  more: boolean;
+}
+
+export interface TailOptions {
+  /** The inode the caller last read: a different one means the log was rotated. */
+  inode?: number;
+}
+
 /** A process started to outlive hardtop (see Host.spawnDetached). */
 export type SpawnDetachedResult = { ok: true; pid: number; program: string } | { ok: false; reason: string };
 
@@ -109,6 +132,12 @@ export interface Host {
   /** Text of a file, or null when it does not exist. Other failures throw HostError. */
   readText(path: string): Promise<string | null>;
   readBytes(path: string): Promise<Buffer | null>;
+  /**
+   * Follow a growing log: at most maxBytes from `offset`, whole lines only;
+   * truncation and rotation (inode ≠ opts.inode) restart from 0. null when
+   * the file does not exist; other failures throw HostError. See tail.ts.
+   */
+  readFrom(path: string, offset: number, maxBytes: number, opts?: TailOptions): Promise<TailChunk | null>;
   stat(path: string): Promise<FileStat | null>; // follows symlinks (under the root)
   lstat(path: string): Promise<FileStat | null>;
   list(dir: string): Promise<string[] | null>; // sorted names, null when not a dir

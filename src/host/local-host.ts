@@ -6,6 +6,7 @@
 // named after it:
 //   rooted-resolve   host path → real path, links followed chroot-like under --root
 //   safe-read        bounded, non-blocking, symlink-refusing reads
+//   tail             following a growing log in bounded pieces (rotation, truncation)
 //   glob             sshd/nginx include globbing
 //   trusted-program  which binary a bare name means (root-owned system dirs only)
 //   run-program      argv-only, clean-env, process-group-killed execution
@@ -20,7 +21,7 @@ import * as childProcess from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { ExecOptions, ExecResult, FileStat, Host, ReadOptions, ReadResult, WriteOptions } from './host';
+import type { ExecOptions, ExecResult, FileStat, Host, ReadOptions, ReadResult, TailChunk, TailOptions, WriteOptions } from './host';
 import { httpGet } from './http-probe';
 import type {
   HttpGetOptions,
@@ -49,6 +50,7 @@ import { readBounded } from './safe-read';
 import { StagingArea } from './staging';
 import { findTrustedProgram, type ProgramLookup } from './trusted-program';
 import { spawnDetached } from './spawn-detached';
+import { readFrom } from './tail';
 
 export interface LocalHostOptions {
   /** Real directory playing "/" (--root). Default "/". */
@@ -124,6 +126,10 @@ class LocalHost implements Host {
     if (r.ok) return r.data;
     if (r.reason === 'missing') return null;
     throw new HostError(r.message, p, r.reason);
+  }
+
+  readFrom(p: string, offset: number, maxBytes: number, opts?: TailOptions): Promise<TailChunk | null> {
+    return readFrom(this.resolver, p, offset, maxBytes, opts);
   }
 
   async stat(p: string): Promise<FileStat | null> {

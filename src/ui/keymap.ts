@@ -1,7 +1,19 @@
 // The one registry of key bindings. The help overlay, the key bar and the
 // README's key table are generated from it, so they cannot drift apart.
 
-export type Scope = 'dashboard' | 'detail' | 'preview' | 'terminal' | 'help' | 'fleet' | 'fleet-filter' | 'fleet-host';
+export type Scope =
+  | 'dashboard'
+  | 'detail'
+  | 'fail2ban'
+  | 'bans'
+  | 'bans-search'
+  | 'ban-input'
+  | 'preview'
+  | 'terminal'
+  | 'help'
+  | 'fleet'
+  | 'fleet-filter'
+  | 'fleet-host';
 
 export interface KeyBinding {
   /** blessed key names, e.g. ['tab'], ['S-tab'], ['C-c']. */
@@ -22,6 +34,10 @@ export const SCOPE_TITLES: Record<Scope, string> = {
   preview: 'Fix preview',
   terminal: 'Embedded terminal',
   help: 'Help',
+  fail2ban: 'fail2ban live view',
+  bans: 'fail2ban ban list',
+  'bans-search': 'Ban list, typing a search',
+  'ban-input': 'Ban list, typing an address to ban',
   fleet: 'Fleet view',
   'fleet-filter': 'Fleet view, typing a filter',
   'fleet-host': "Fleet view, one host's findings",
@@ -29,6 +45,10 @@ export const SCOPE_TITLES: Record<Scope, string> = {
 
 /** The scopes of `hardtop fleet`: its own help lists them, the dashboard's does not. */
 export const FLEET_SCOPES: readonly Scope[] = ['fleet', 'fleet-filter', 'fleet-host', 'help'];
+/** The fail2ban view's scopes: its help lists them (with the preview's); the dashboard's general help does not. */
+export const FAIL2BAN_SCOPES: readonly Scope[] = ['fail2ban', 'bans', 'bans-search', 'ban-input'];
+/** What help shows when opened from the fail2ban view. */
+export const FAIL2BAN_HELP_SCOPES: readonly Scope[] = [...FAIL2BAN_SCOPES, 'preview', 'help'];
 
 export const BINDINGS: readonly KeyBinding[] = [
   { scope: 'dashboard', keys: ['tab'], label: 'Tab', description: 'next panel', bar: 'panel' },
@@ -63,6 +83,34 @@ export const BINDINGS: readonly KeyBinding[] = [
   { scope: 'help', keys: ['up', 'k'], label: '↑/k', description: 'scroll up' },
   { scope: 'help', keys: ['down', 'j'], label: '↓/j', description: 'scroll down' },
   { scope: 'help', keys: ['escape', 'q', '?'], label: 'Esc/q/?', description: 'close help', bar: 'close' },
+
+  { scope: 'fail2ban', keys: ['enter'], label: 'Enter', description: 'the ban list: every address banned now', bar: 'ban list' },
+  { scope: 'fail2ban', keys: ['r'], label: 'r', description: 'ask fail2ban for its counters and bans now', bar: 'refresh' },
+  { scope: 'fail2ban', keys: ['d'], label: 'd', description: "the fail2ban findings (the area's detail, with their fixes)", bar: 'findings' },
+  { scope: 'fail2ban', keys: ['?'], label: '?', description: 'help', bar: 'help' },
+  { scope: 'fail2ban', keys: ['escape', 'q', 'backspace'], label: 'Esc/q', description: 'back to the dashboard', bar: 'back' },
+
+  { scope: 'bans', keys: ['up', 'k'], label: '↑/k', description: 'previous address' },
+  { scope: 'bans', keys: ['down', 'j'], label: '↓/j', description: 'next address' },
+  { scope: 'bans', keys: ['pageup'], label: 'PgUp', description: 'a page up' },
+  { scope: 'bans', keys: ['pagedown', 'space'], label: 'PgDn', description: 'a page down' },
+  { scope: 'bans', keys: ['home', 'g'], label: 'Home/g', description: 'first address' },
+  { scope: 'bans', keys: ['end', 'S-g'], label: 'End/G', description: 'last address' },
+  { scope: 'bans', keys: ['/'], label: '/', description: 'search: type, the list narrows as you type', bar: 'search' },
+  { scope: 'bans', keys: ['u'], label: 'u', description: 'unban the selected address (preview first)', bar: 'unban', danger: true },
+  { scope: 'bans', keys: ['b'], label: 'b', description: 'ban an address you type (preview first; never loopback or your SSH address)', bar: 'ban', danger: true },
+  { scope: 'bans', keys: ['r'], label: 'r', description: 'ask fail2ban for its bans now' },
+  { scope: 'bans', keys: ['?'], label: '?', description: 'help', bar: 'help' },
+  { scope: 'bans', keys: ['escape', 'q', 'backspace'], label: 'Esc/q', description: 'back to the live view', bar: 'back' },
+
+  { scope: 'bans-search', keys: ['enter'], label: 'Enter', description: 'keep the search, back to the list', bar: 'keep' },
+  { scope: 'bans-search', keys: ['backspace'], label: 'Backspace', description: 'delete the last character' },
+  { scope: 'bans-search', keys: ['escape'], label: 'Esc', description: 'clear the search', bar: 'clear' },
+
+  { scope: 'ban-input', keys: ['enter'], label: 'Enter', description: 'preview the ban of the address typed', bar: 'preview', danger: true },
+  { scope: 'ban-input', keys: ['tab'], label: 'Tab', description: 'next jail', bar: 'jail' },
+  { scope: 'ban-input', keys: ['backspace'], label: 'Backspace', description: 'delete the last character' },
+  { scope: 'ban-input', keys: ['escape'], label: 'Esc', description: 'cancel, ban nothing', bar: 'cancel' },
 
   { scope: 'fleet', keys: ['up', 'k'], label: '↑/k', description: 'previous host' },
   { scope: 'fleet', keys: ['down', 'j'], label: '↓/j', description: 'next host' },
@@ -125,10 +173,10 @@ export function keyTableMarkdown(): string {
   return rows.join('\n');
 }
 
-/** Plain lines for the help overlay: by default the dashboard's scopes (every scope but the fleet view's own). */
+/** Plain lines for the help overlay: by default the dashboard's scopes (every scope but the fleet view's and the fail2ban view's own). */
 export function helpLines(readOnly: boolean, scopes?: readonly Scope[]): string[] {
   const lines: string[] = [];
-  const shown = scopes ?? (Object.keys(SCOPE_TITLES) as Scope[]).filter((s) => s === 'help' || !FLEET_SCOPES.includes(s));
+  const shown = scopes ?? (Object.keys(SCOPE_TITLES) as Scope[]).filter((s) => s === 'help' || (!FLEET_SCOPES.includes(s) && !FAIL2BAN_SCOPES.includes(s)));
   for (const scope of shown) {
     const list = bindingsFor(scope);
     if (!list.length) continue;

@@ -1,0 +1,203 @@
+// The fail2ban view, opened from the dashboard's fail2ban panel (Enter):
+// live per-jail counters with a bans-per-minute sparkline, the newest events
+// of fail2ban's log as they come, the top offenders; Enter opens the ban list
+// (every address banned now, searchable), where `u` unbans the selected
+// address and `b` bans one typed in — both through the dashboard's fix
+// preview (the same overlay and engine path as every fix).
+//
+// It renders snapshots of a Fail2banLive and returns what should happen
+// next; it holds no security logic (the fixes refuse loopback, the admin's
+// own address and malformed input) and never touches the machine.
+
+import type * as blessed from 'blessed';
+import type { Fail2banLive } from '../src/core/fail2ban-live';
+import type { Scope } from '../src/ui/keymap';
+import { BanList, MAX_FILTER } from './fail2ban-banlist';
+import { banListLines, liveLines, type BanListPrompt } from './fail2ban-lines';
+
+/** What the dashboard should do after a key. */
+export type ViewIntent =
+  | { kind: 'none' }
+  | { kind: 'back' }
+  | { kind: 'help' }
+  /** The area's findings (the generic detail), instead of this view. */
+  | { kind: 'detail' }
+  | { kind: 'preview'; fixId: string; args: Record<string, string> }
+  | { kind: 'say'; text: string };
+
+const NONE: ViewIntent = { kind: 'none' };
+/** Longest address worth typing ("ffff:…/128" is 43). */
+const MAX_ADDRESS = 45;
+
+
+export class Fail2banView {
+  private mode: 'live' | 'bans' | 'search' | 'ban-input' = 'live';
+  private readonly list = new BanList();
+  private input = '';
+  private inputJail = '';
+  private readonly sub: { dispose(): void };
+  private listHeight = 10;
+
+  constructor(
+    private readonly live: Fail2banLive,
+    private readonly opts: { color: boolean; requestRender: () => void },
+  ) {
+    this.sub = live.onChange(() => opts.requestRender());
+  }
+
+  scope(): Scope {
+    switch (this.mode) {
+      case 'live':
+        return 'fail2ban';
+      case 'bans':
+        return 'bans';
+      case 'search':
+        return 'bans-search';
+      case 'ban-input':
+        return 'ban-input';
+    }
+  }
+
+  /** After a ban or an unban was applied (or not): ask the server again. */
+  refresh(): void {
+    this.live.refresh();
+  }
+
+  handle(scope: Scope, key: string): ViewIntent {
+    const page = Math.max(1, this.listHeight - 1);
+    switch (`${scope}:${key}`) {
+      case 'fail2ban:enter':
+        this.mode = 'bans';
+        this.syncList();
+        return NONE;
+      case 'fail2ban:r':
+      case 'bans:r':
+        this.live.refresh();
+        return { kind: 'say', text: 'asking fail2ban…' };
+      case 'fail2ban:?':
+      case 'bans:?':
+        return { kind: 'help' };
+      case 'fail2ban:escape':
+        return { kind: 'back' };
+      case 'fail2ban:d':
+        return { kind: 'detail' };
+      case 'bans:escape':
+        this.mode = 'live';
+        return NONE;
+      case 'bans:up':
+        return this.move(-1);
+      case 'bans:down':
+        return this.move(1);
+      case 'bans:pageup':
+        return this.move(-page);
+      case 'bans:pagedown':
+        return this.move(page);
+      case 'bans:home':
+        this.list.select(0);
+        return NONE;
+      case 'bans:end':
+        this.list.select(this.list.count - 1);
+        return NONE;
+      case 'bans:/':
+        this.mode = 'search';
+        return NONE;
+      case 'bans:u': {
+        const row = this.list.current();
+        if (!row) return { kind: 'say', text: 'nothing selected: no banned address' };
+        return { kind: 'preview', fixId: 'fail2ban.unban', args: { jail: row.jail, address: row.address } };
+      }
+      case 'bans:b': {
+        const jails = this.jails();
+        if (jails.length === 0) return { kind: 'say', text: 'no running jail to ban in' };
+        this.inputJail = this.list.current()?.jail ?? (jails.includes('sshd') ? 'sshd' : jails[0]);
+        this.input = '';
+        this.mode = 'ban-input';
+        return NONE;
+      }
+      case 'bans-search:enter':
+        this.mode = 'bans';
+        return NONE;
+      case 'bans-search:backspace':
+        this.list.setFilter([...this.list.filter].slice(0, -1).join(''));
+        return NONE;
+      case 'bans-search:escape':
+        this.list.setFilter('');
+        this.mode = 'bans';
+        return NONE;
+      case 'ban-input:tab': {
+        const jails = this.jails();
+        if (jails.length) this.inputJail = jails[(jails.indexOf(this.inputJail) + 1) % jails.length];
+        return NONE;
+      }
+      case 'ban-input:backspace':
+        this.input = this.input.slice(0, -1);
+        return NONE;
+      case 'ban-input:escape':
+        this.mode = 'bans';
+        return { kind: 'say', text: 'cancelled: nothing banned' };
+      case 'ban-input:enter': {
+        const address = this.input.trim();
+        if (address === '') return { kind: 'say', text: 'type an address or range first (e.g. 192.0.2.7 or 2001:db8::/64)' };
+        this.mode = 'bans';
+        // The fix decides what may be banned; the preview says why not.
+        return { kind: 'preview', fixId: 'fail2ban.ban', args: { jail: this.inputJail, address } };
+      }
+    }
+    return NONE;
+  }
+
+  /** Text typed where the view takes text (search, an address). True when taken. */
+  typed(ch: string): boolean {
+    if (this.mode === 'search') {
+      if (this.list.filter.length >= MAX_FILTER) return true;
+      this.list.setFilter(this.list.filter + ch);
+      return true;
+    }
+    if (this.mode === 'ban-input') {
+      // Only what an address or a CIDR range is made of; the fix validates the meaning.
+      if (/^[0-9A-Fa-f.:/]$/.test(ch) && this.input.length < MAX_ADDRESS) this.input += ch;
+      return true;
+    }
+    return false;
+  }
+
+  private move(delta: number): ViewIntent {
+    this.list.move(delta);
+    return NONE;
+  }
+
+  private jails(): string[] {
+    return this.live
+      .snapshot()
+      .jails.filter((j) => j.running)
+      .map((j) => j.jail);
+  }
+
+  private syncList(): void {
+    const s = this.live.snapshot();
+    this.list.update(s.bans, s.bansVersion);
+  }
+
+  /** Paint into the dashboard's full-screen box. */
+  paint(box: blessed.Widgets.BoxElement, width: number, height: number): void {
+    const s = this.live.snapshot();
+    const inner = Math.max(20, width - 3);
+    const rows = Math.max(3, height - 4);
+    if (this.mode === 'live') {
+      box.setLabel(' fail2ban — live ');
+      box.setContent(liveLines(s, inner, rows, this.opts.color).join('\n'));
+      return;
+    }
+    this.list.update(s.bans, s.bansVersion);
+    box.setLabel(' fail2ban — banned addresses ');
+    const prompt: BanListPrompt | null =
+      this.mode === 'search' ? { kind: 'search', text: this.list.filter } : this.mode === 'ban-input' ? { kind: 'ban', text: this.input, jail: this.inputJail } : null;
+    this.listHeight = Math.max(1, rows - 3);
+    box.setContent(banListLines(this.list, s, inner, rows, this.opts.color, prompt).join('\n'));
+  }
+
+  dispose(): void {
+    this.sub.dispose();
+    this.live.dispose();
+  }
+}
