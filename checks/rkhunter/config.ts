@@ -90,6 +90,8 @@ export const rkhConfig: Check = guardedCheck({
   watch: [MAIN_CONF, LOCAL_CONF, '/etc/rkhunter.d'],
   interval: 3600,
   timeoutMs: rkhunterPolicy.config.checkTimeoutMs + 10_000,
+  // rkhunter -C forks ~850 processes (1.4–3 s): see docs/bench.md.
+  slow: true,
   async run(host) {
     const gate = await gateOnRkhunter(rkhConfig, host);
     if (gate.stop) return gate.stop;

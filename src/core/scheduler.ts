@@ -50,7 +50,9 @@ export class Scheduler implements Disposable {
 
   /** Run every check once; in live mode also start watching and interval timers. */
   start(): void {
-    for (const check of this.checks) this.trigger(check.id);
+    // Slow checks first: with a bounded number running at once, a slow one
+    // started last would be the whole run's tail.
+    for (const check of [...this.checks].sort((a, b) => Number(!!b.slow) - Number(!!a.slow))) this.trigger(check.id);
     if (!this.opts.live) return;
     for (const check of this.checks) {
       if (check.watch?.length) {

@@ -66,6 +66,11 @@ export interface Check {
   interval?: number;
   /** Milliseconds before a run is abandoned and reported as an error. */
   timeoutMs?: number;
+  /**
+   * Known to take long (it runs a slow external tool): started first, so it
+   * overlaps the quick checks instead of finishing last.
+   */
+  slow?: boolean;
 }
 
 export type Risk = 'safe' | 'disruptive' | 'lockout-risk';

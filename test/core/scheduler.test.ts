@@ -120,3 +120,20 @@ test('the first results arrive while a slow check is still running', async (t) =
   await s.idle();
   s.dispose();
 });
+
+test('a check marked slow starts first, so it overlaps the quick ones', async (t) => {
+  const host = createLocalHost({ root: tempRoot(t) });
+  const order: string[] = [];
+  const make = (id: string, slow = false): Check => {
+    const c: Check = { id, area: 'rkhunter', title: id, severity: 'low', slow, run: async () => (order.push(id), finding(c, id)) };
+    return c;
+  };
+  const checks = [make('rkhunter.a'), make('rkhunter.b'), make('rkhunter.c'), make('rkhunter.slow', true)];
+  const s = new Scheduler(checks, host, { network: false, concurrency: 1 });
+  s.start();
+  await s.idle();
+  s.dispose();
+  t.is(order[0], 'rkhunter.slow');
+  // The report order is still the catalogue's: only the start order changed.
+  t.deepEqual([...s.results.keys()].sort(), checks.map((c) => c.id).sort());
+});
