@@ -8,6 +8,7 @@
 
 import type { Host } from '../../src/host/host';
 import { normaliseHostPath } from '../../src/host/host-paths';
+import { expandAuthorizedKeysPattern } from './keys-inventory';
 import { globMatch } from './policy';
 import { parsePublicKeyLine } from './server-host-key-file';
 
@@ -61,24 +62,14 @@ export function hasLoginShell(account: Account, noLoginShells: readonly string[]
   return account.shell.trim() !== '' && !noLoginShells.includes(base);
 }
 
-/** sshd's AuthorizedKeysFile tokens (%% %h %u %U), then relative paths under the home directory. */
+/**
+ * sshd's AuthorizedKeysFile tokens (%% %h %u %U), then relative paths under the
+ * home directory; null when sshd would read no file. One expansion for the
+ * guard and the key checks (keys-inventory.ts), so they never disagree.
+ */
 export function expandAuthorizedKeysFile(pattern: string, account: Account): string | null {
-  let out = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c !== '%') {
-      out += c;
-      continue;
-    }
-    const t = pattern[++i];
-    if (t === '%') out += '%';
-    else if (t === 'h') out += account.home;
-    else if (t === 'u') out += account.name;
-    else if (t === 'U') out += String(account.uid);
-    else return null; // sshd refuses an unknown token: no file
-  }
-  if (out.toLowerCase() === 'none') return null;
-  return normaliseHostPath(out.startsWith('/') ? out : `${account.home.replace(/\/+$/, '')}/${out}`);
+  const r = expandAuthorizedKeysPattern(pattern, account);
+  return r && 'path' in r ? r.path : null;
 }
 
 export interface KeyVerdict {

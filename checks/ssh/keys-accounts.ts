@@ -43,7 +43,7 @@ export async function loadAccounts(host: Host): Promise<AccountsState> {
 }
 
 /** The account's home as a normalised host path, or null when it has none worth reading ('' or relative). */
-export function homeOf(account: PasswdAccount): string | null {
+export function homeOf(account: Pick<PasswdAccount, 'home'>): string | null {
   if (!account.home.startsWith('/')) return null;
   return normaliseHostPath(account.home);
 }

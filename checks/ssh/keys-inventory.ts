@@ -66,7 +66,7 @@ export async function authorizedKeysSetting(host: Host, ctx: RunContext): Promis
 }
 
 /** sshd's expand_authorized_keys: %% %h %u %U, then a relative path is taken from the home directory. */
-export function expandAuthorizedKeysPattern(pattern: string, account: PasswdAccount): { path: string } | { problem: string } | null {
+export function expandAuthorizedKeysPattern(pattern: string, account: Pick<PasswdAccount, 'name' | 'uid' | 'home'>): { path: string } | { problem: string } | null {
   if (pattern.toLowerCase() === 'none') return null;
   let out = '';
   for (let i = 0; i < pattern.length; i++) {
