@@ -82,6 +82,8 @@ interface ProgramInternals {
   setupTput(): void;
   log(...args: unknown[]): void;
   flush(): void;
+  /** blessed's log file stream (options.log): writes are queued, not synchronous. */
+  _logger?: NodeJS.WritableStream;
 }
 type Cell = [number, string];
 interface ScreenInternals {
@@ -327,6 +329,23 @@ function describeError(err: unknown): string {
  * handlers step aside (they only act when they are the sole listener).
  * Returns a Disposable that removes the handlers (for a clean, normal quit).
  */
+/**
+ * Finish writing the log file before the process exits: blessed queues log
+ * lines on a write stream, and process.exit() would drop what is still queued
+ * (the very lines that explain a crash). Resolves at once when there is no log.
+ */
+export function flushLog(screen: Screen): Promise<void> {
+  const logger = internals(screen).program._logger;
+  if (!logger) return Promise.resolve();
+  return new Promise((resolve) => {
+    try {
+      logger.end(() => resolve());
+    } catch {
+      resolve();
+    }
+  });
+}
+
 export function installExitHandlers(
   screen: Screen,
   cleanup: () => void | Promise<void>,
@@ -354,9 +373,11 @@ export function installExitHandlers(
     }
     let result: void | Promise<void>;
     try {
-      result = cleanup();
+      const cleaned = cleanup();
+      // Then the log file, so the lines that explain the exit are not lost.
+      result = Promise.resolve(cleaned).then(() => flushLog(screen));
     } catch {
-      result = undefined;
+      result = flushLog(screen);
     }
     if (result && typeof (result as Promise<void>).then === 'function') {
       const timer = setTimeout(() => exit(code), graceMs);
