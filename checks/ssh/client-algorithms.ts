@@ -23,7 +23,8 @@ interface WeakUse {
   evidence: Evidence;
 }
 
-function weakNames(names: readonly string[], list: WeakListName): { name: string; why: string }[] {
+/** The weak names in a list, with why (the MACs' non-EtM twins included). */
+export function weakNames(names: readonly string[], list: WeakListName): { name: string; why: string }[] {
   const out: { name: string; why: string }[] = [];
   for (const n of names) {
     const why = weakReason(weakList(list), n) ?? (list === 'macs' && sshPolicy.macs.etmTwins[n] ? `MAC-then-encrypt; ${sshPolicy.macs.etmTwins[n]} is the EtM form` : null);
@@ -32,7 +33,7 @@ function weakNames(names: readonly string[], list: WeakListName): { name: string
   return out;
 }
 
-function defaultsOf(defaults: ClientDefaults, key: string): string[] {
+export function defaultsOf(defaults: ClientDefaults, key: string): string[] {
   return (defaults.values[key] ?? '').split(',').filter((x) => x !== '');
 }
 

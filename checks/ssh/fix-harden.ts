@@ -4,7 +4,10 @@
 //   no, PermitEmptyPasswords no, and strong KexAlgorithms / Ciphers / MACs /
 //   HostKeyAlgorithms (assets/policy/ssh-harden.json, cut down to what this
 //   OpenSSH supports and the host keys it loads), written where sshd reads
-//   them first (harden-edit.ts), obsolete options commented out.
+//   them first (harden-edit.ts), obsolete options commented out. A Match
+//   block that sets one of the four options otherwise (passwords back on for
+//   10.0.0.0/8, say) has that line commented out too: no drop-in can beat a
+//   Match block (harden-edit.ts says why this, not a refusal).
 //
 // Only what is not already right is written: an admin's own strong list, or
 // a setting that already passes, is left alone.
@@ -22,7 +25,7 @@
 
 import type { FileEdit, Fix, Plan, RunContext, Validation } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
-import { allGlobal, effectiveDirective, loadSshdConfig, type SshdConfig } from '../../src/parse/sshd-config';
+import { allGlobal, canonicalKey, effectiveDirective, loadSshdConfig, tokenizeSshdLine, type SshdConfig } from '../../src/parse/sshd-config';
 import { emptyPlan, refuse } from '../updates/fix-plan';
 import { thrownMessage } from '../updates/finding';
 import { ALGORITHM_OPTIONS, decideList, hostKeyTypes, supportedNames } from './harden-algorithms';
@@ -145,8 +148,12 @@ export const hardenServer: Fix = {
 
     // 1. What must change.
     const settings: Setting[] = [];
+    const matchScrub: Setting[] = [];
     for (const s of hardenPolicy.settings.values) {
       if (current.get(s.keyword) !== s.value) settings.push({ keyword: s.keyword, value: s.value });
+      else if (parsed.matches.some((b) => !b.all && b.directives.some((d) => d.key === s.keyword.toLowerCase() && normaliseValue(d.key, d.args.join(' ')) !== s.value))) {
+        matchScrub.push({ keyword: s.keyword, value: s.value });
+      }
     }
     const keyTypes = await hostKeyTypes(host, parsed);
     for (const option of ALGORITHM_OPTIONS) {
@@ -160,7 +167,7 @@ export const hardenServer: Fix = {
     // 2. Where and how.
     const dirStat = await host.stat(hardenPolicy.dropIn.slice(0, hardenPolicy.dropIn.lastIndexOf('/'))).catch(() => null);
     const placement = choosePlacement(parsed, hardenPolicy.dropIn, dirStat?.kind === 'dir');
-    const edit = await computeHardenEdit({ cfg: parsed, source, placement, settings, removeEffects: new Set(hardenPolicy.removeEffects.effects) });
+    const edit = await computeHardenEdit({ cfg: parsed, source, placement, settings, matchScrub, removeEffects: new Set(hardenPolicy.removeEffects.effects) });
     if (!edit.ok) return refuse(plan, edit.reason);
     if (edit.texts.size === 0) return refuse(plan, 'nothing to change: the SSH server already follows the policy');
 
@@ -175,7 +182,7 @@ export const hardenServer: Fix = {
     for (const a of edit.actions) {
       if (a.kind === 'remove') plan.warnings.push(`${a.file}:${a.line}: "${a.text}" commented out: ${a.why}`);
       if (a.kind === 'rename') plan.warnings.push(`${a.file}:${a.line}: "${a.text}" renamed to ${a.to} (an old alias)`);
-      if (a.kind === 'disable') plan.warnings.push(`${a.file}:${a.line}: "${a.text}" commented out: it would win over the new setting (sshd uses the first value)`);
+      if (a.kind === 'disable') plan.warnings.push(`${a.file}:${a.line}: "${a.text}" commented out: ${a.why ?? 'it would win over the new setting (sshd uses the first value)'}`);
     }
     plan.warnings.push(...edit.notes);
 
@@ -184,6 +191,13 @@ export const hardenServer: Fix = {
     const after = await loadSshdConfig(SSHD_CONFIG, overlaySource(source, afterOverlay));
     const written = new Map(settings.map((s) => [s.keyword.toLowerCase(), s.value]));
     const afterGet: ConfigGetter = (key) => written.get(key.toLowerCase()) ?? current.get(key);
+    // Options whose lines were commented out (Match blocks included), by key, aliases resolved.
+    const scrubbed = new Set(
+      edit.actions.flatMap((a) => {
+        const tok = a.kind === 'disable' ? tokenizeSshdLine(a.text) : null;
+        return tok?.kind === 'directive' ? [canonicalKey(tok.keyword)] : [];
+      }),
+    );
 
     // 4. The lockout guard.
     const matchCaveats: string[] = [];
@@ -195,8 +209,9 @@ export const hardenServer: Fix = {
     const verdict = await lockoutGuard(
       host,
       {
-        disablesPasswords: written.get('passwordauthentication') === 'no' || written.get('kbdinteractiveauthentication') === 'no',
-        disablesRootLogin: written.get('permitrootlogin') === 'no',
+        // Taking passwords (or root logins) back from a Match block counts too: someone may rely on it.
+        disablesPasswords: ['passwordauthentication', 'kbdinteractiveauthentication'].some((k) => written.get(k) === 'no' || scrubbed.has(k)),
+        disablesRootLogin: written.get('permitrootlogin') === 'no' || scrubbed.has('permitrootlogin'),
         after: afterGet,
         matchCaveats,
       },

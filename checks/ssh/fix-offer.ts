@@ -6,6 +6,7 @@
 
 export const SSH_FIX_IDS: readonly string[] = [
   'ssh.server.harden',
+  'ssh.client.harden',
   'ssh.rotate-host-keys',
   'ssh.retire-host-keys',
   'ssh.rotate-user-key',

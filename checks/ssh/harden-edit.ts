@@ -15,6 +15,15 @@
 //   drop-in that sorts before ours, or in the main file above the Include;
 //   or in a Match All block) is commented out with a marker naming where the
 //   value now lives, never deleted, so the admin can see what happened;
+// - so is a line in any other Match block that sets one of these options
+//   differently (`Match Address 10.0.0.0/8` + `PasswordAuthentication yes`):
+//   a Match block overrides the global values for its connections, so no
+//   drop-in can beat it. Refusing instead would leave the admin no one-key
+//   way to what they asked for (passwords and root logins off for EVERY
+//   connection; the checks flag such a block as a failure). The preview
+//   shows each such line with the block it is in, commit-confirmed and
+//   `hardtop undo` put it back, and an exception the admin really wants can
+//   be written back by hand, where the check will name it with its line;
 // - options this OpenSSH removed (UseRoaming is fatal in sshd_config) or
 //   ignores are commented out with a marker wherever they are; old aliases
 //   (ChallengeResponseAuthentication …) are renamed to their keyword.
@@ -189,6 +198,11 @@ export interface HardenEditInput {
   placement: Placement;
   settings: readonly Setting[];
   removeEffects: ReadonlySet<DeprecatedEffect>;
+  /**
+   * Settings whose global value is already right, but which a Match block
+   * sets otherwise: only those Match lines change (nothing is written for them).
+   */
+  matchScrub?: readonly Setting[];
 }
 
 export async function computeHardenEdit(input: HardenEditInput): Promise<HardenEdit> {
@@ -240,7 +254,23 @@ export async function computeHardenEdit(input: HardenEditInput): Promise<HardenE
       const winsOverUs = (block === null && index.get(d)! < index.get(ours)!) || (block !== null && block.all);
       if (winsOverUs) act({ kind: 'disable', file: d.file, line: d.line, text: d.text });
       else if (block === null) notes.push(`${d.file}:${d.line} "${d.text}" stays but no longer counts: ${where} is read first`);
-      else notes.push(`${block.text} (${block.file}:${block.line}) still sets ${d.keyword} ${d.args.join(' ')} at line ${d.line} for the connections it matches; review it by hand`);
+      else {
+        // A Match block overrides every global value for the connections it
+        // matches, so no drop-in can win over it. The line is commented out
+        // (see the header): the fix promises this setting for every connection.
+        act({ kind: 'disable', file: d.file, line: d.line, text: d.text, why: `${block.text} (${block.file}:${block.line}) gives ${d.keyword} ${d.args.join(' ')} to the connections it matches, and a Match block wins over any global line` });
+      }
+    }
+  }
+  for (const s of input.matchScrub ?? []) {
+    const key = canonicalKey(s.keyword);
+    const wanted = normaliseValue(key, s.value);
+    for (const block of withOurs.matches) {
+      if (block.all) continue;
+      for (const d of block.directives) {
+        if (d.key !== key || valueOf(d) === wanted) continue;
+        act({ kind: 'disable', file: d.file, line: d.line, text: d.text, why: `${block.text} (${block.file}:${block.line}) gives ${d.keyword} ${d.args.join(' ')} to the connections it matches, and a Match block wins over any global line` });
+      }
     }
   }
   for (const d of withOurs.directives) {

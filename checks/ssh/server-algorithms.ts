@@ -2,7 +2,7 @@
 // server offers (sshd -T has already applied +/-/^ and the defaults of this
 // OpenSSH), judged against assets/policy/ssh.json.
 
-import type { Check, Evidence, RunContext } from '../../src/core/types';
+import type { Check, Evidence, Item, RunContext } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
 import { finding, listSome } from '../updates/finding';
 import { offer } from './fix-offer';
@@ -40,6 +40,11 @@ function weakSummary(weak: { name: string; why: string }[]): string {
   return listSome(weak.map((w) => `${w.name} (${w.why})`), 4);
 }
 
+/** One item per weak algorithm (the summary shows a few; the items name every one). */
+function weakItems(j: Judged): Item[] {
+  return j.weak.map((w) => ({ subject: w.name, status: 'fail' as const, summary: `${w.name}: ${w.why} (${j.from})`, evidence: j.evidence.slice(0, 1) }));
+}
+
 function algorithmCheck(id: string, title: string, severity: Check['severity'], name: string, key: string, weakList: () => readonly WeakPattern[], extra?: (n: string) => string | null): Check {
   return serverCheck({
     id,
@@ -48,7 +53,7 @@ function algorithmCheck(id: string, title: string, severity: Check['severity'], 
     judge(check, config) {
       const j = judgeList(config, name, key, weakList(), extra);
       if (j.names.length === 0) return finding(check, 'error', `${j.from}: no ${name} could be read`, j.evidence);
-      if (j.weak.length > 0) return finding(check, 'fail', `weak ${name} offered: ${weakSummary(j.weak)} (${j.from})`, j.evidence, offer('ssh.server.harden'));
+      if (j.weak.length > 0) return { ...finding(check, 'fail', `weak ${name} offered: ${weakSummary(j.weak)} (${j.from})`, j.evidence, offer('ssh.server.harden')), items: weakItems(j) };
       return finding(check, 'pass', `${j.names.length} ${name} offered, none weak (${j.from})`, j.evidence);
     },
   });
@@ -88,7 +93,7 @@ export const kexCheck: Check = serverCheck({
     const noPq = offeredPq.length === 0 && supported !== null && supported.length > 0;
     if (noPq) parts.push(`no post-quantum hybrid offered although this OpenSSH supports ${listSome(supported, 2)}`);
     const from = ` (${j.from})`;
-    if (j.weak.length > 0) return finding(check, 'fail', parts.join('; ') + from, j.evidence, offer('ssh.server.harden'));
+    if (j.weak.length > 0) return { ...finding(check, 'fail', parts.join('; ') + from, j.evidence, offer('ssh.server.harden')), items: weakItems(j) };
     if (noPq) return finding(check, 'warn', parts.join('; ') + from, j.evidence, offer('ssh.server.harden'));
     const pq =
       offeredPq.length > 0

@@ -2,7 +2,7 @@
 // one effective option each, judged with its file:line, the lines it beat
 // (first value wins) and any Match block that sets it otherwise.
 
-import type { Check, Evidence, Finding, Status } from '../../src/core/types';
+import type { Check, Evidence, Finding, Item, Status } from '../../src/core/types';
 import { finding, listSome } from '../updates/finding';
 import { offer } from './fix-offer';
 import { describeValue, directiveEvidence, shadowedLines, valueEvidence, type ServerConfig } from './server-config';
@@ -121,22 +121,39 @@ function judgeOption(rule: OptionRule, check: Check, config: ServerConfig): Find
     evidence.push(...shadowed.map(directiveEvidence));
   }
 
-  // A Match block can switch a setting back for some connections. Its reach
-  // (which users, which addresses) is not judged yet, so a worse value there
-  // is a warning at most; `sshd -T -C` per block will refine this.
+  // A Match block can switch a setting back on for the connections it
+  // singles out. Each block is evaluated for a connection that triggers it
+  // (sshd -T -C, server-config.ts): an item per block that sets the option.
   const statuses: Status[] = [verdict.status];
-  for (const o of config.overrides(rule.key)) {
-    const j = rule.judge(o.value, config);
+  const items: Item[] = [];
+  for (const e of config.matchEvaluations(rule.key)) {
+    const own = e.block.directives.find((d) => d.key === rule.key);
+    if (!own) continue;
+    const subject = `${e.block.text} (${e.block.file}:${e.block.line})`;
+    const blockEvidence: Evidence = { file: e.block.file, line: e.block.line, text: e.block.text };
+    if (!e.spec || e.value === undefined) {
+      items.push({ subject, status: 'info', summary: `sets ${own.keyword} ${own.args.join(' ')} at line ${own.line}, but ${e.cannot ?? 'its value could not be read'}`, evidence: [blockEvidence, directiveEvidence(own)] });
+      continue;
+    }
+    const j = rule.judge(e.value, config);
+    const from = e.directive ? `${e.directive.file}:${e.directive.line}` : `sshd -T -C (the line is not known to hardtop)`;
+    const itemEvidence: Evidence[] = [blockEvidence];
+    if (e.directive) itemEvidence.push(directiveEvidence(e.directive));
+    itemEvidence.push(e.via === 'sshd -T -C' ? { command: e.command, text: `${rule.key} ${e.value}` } : { text: `hardtop's own evaluation for ${e.specShort}${e.viaNote ? `: ${e.viaNote}` : ''}` });
+    items.push({ subject, status: j.status, summary: `${rule.name} ${e.value} for ${e.specShort} (${from}): ${j.why}`, evidence: itemEvidence });
     if (RANK[j.status] <= RANK[verdict.status]) continue;
-    statuses.push(j.status === 'fail' ? 'warn' : j.status);
-    notes.push(`${o.block.text} (${o.block.file}:${o.block.line}) sets ${o.directive.keyword} ${o.value} at line ${o.directive.line}: ${j.why} for those connections`);
-    evidence.push({ file: o.block.file, line: o.block.line, text: o.block.text }, directiveEvidence(o.directive));
+    statuses.push(j.status);
+    notes.push(`${e.block.text} (${e.block.file}:${e.block.line}) gives ${rule.name} ${e.value} (${from}) for the connections it matches, e.g. ${e.specShort}: ${j.why}`);
+    evidence.push(...itemEvidence);
   }
 
   const status = worst(statuses);
   const summary = `${describeValue(rule.name, v)}: ${verdict.why}${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`;
   const fixes = status === 'fail' || status === 'warn' ? offer('ssh.server.harden') : [];
-  return finding(check, status, summary, evidence, fixes);
+  const f = finding(check, status, summary, evidence, fixes);
+  if (items.length === 0) return f;
+  const global: Item = { subject: 'every connection no Match block singles out', status: verdict.status, summary: `${describeValue(rule.name, v)}: ${verdict.why}`, evidence: valueEvidence(config, rule.name, v) };
+  return { ...f, items: [global, ...items] };
 }
 
 function optionCheck(rule: OptionRule): Check {

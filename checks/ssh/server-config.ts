@@ -22,7 +22,9 @@ import {
   type SshdDirective,
   type SshdMatchBlock,
 } from '../../src/parse/sshd-config';
+import { matchApplies, probeFor, specArgument, specShort, type AccountDb, type ConnectionSpec } from '../../src/parse/sshd-match';
 import { sshdTValue, type SshdDiagnostic, type SshdT } from '../../src/parse/sshd-t';
+import { groupsOf, parseGroup, parsePasswd } from './harden-accounts';
 import { thrownMessage } from '../updates/finding';
 import { assembleAlgorithms, deprecatedEntry, sshPolicy } from './policy';
 import { detectServer, type ServerPresence } from './server-presence';
@@ -59,6 +61,29 @@ export interface EffectiveValue {
   origin: Origin;
 }
 
+/** What one Match block (other than Match All) means for the connections it singles out. */
+export interface MatchEvaluation {
+  block: SshdMatchBlock;
+  /** A connection that makes the block apply (asked of sshd -T -C), or null when none can. */
+  spec: ConnectionSpec | null;
+  /** `user=…,host=…,addr=…,laddr=…,lport=…` (what -C was given). */
+  specText?: string;
+  /** Only the parameters that single the connection out: `addr=10.0.0.1`. */
+  specShort?: string;
+  /** Why no connection triggers the block (only-negated lists, nobody in the group …). */
+  cannot?: string;
+  /** How the value was found: sshd -T -C, or hardtop's own evaluation (no sshd, or Match Group under --root). */
+  via: 'sshd -T -C' | 'parse';
+  /** Why hardtop's own evaluation was used although sshd could be asked. */
+  viaNote?: string;
+  /** The value that connection gets for the key. */
+  value?: string;
+  /** The line that gives it (the first Match block that applies and sets it, else the global winner). */
+  directive?: SshdDirective;
+  /** How the evaluation reads in evidence (host paths). */
+  command?: string;
+}
+
 export interface ServerConfig {
   parsed: SshdConfig;
   via: 'sshd -T' | 'parse';
@@ -77,6 +102,8 @@ export interface ServerConfig {
   list(key: string): { names: string[]; origin: Origin };
   /** Match blocks (other than Match All) that set `key`, with the value they set. */
   overrides(key: string): { block: SshdMatchBlock; directive: SshdDirective; value: string }[];
+  /** Per Match block (other than Match All), what a connection it singles out gets for `key`. */
+  matchEvaluations(key: string): MatchEvaluation[];
   hostKeys(): { paths: string[]; configured: boolean };
 }
 
@@ -100,8 +127,8 @@ export function normaliseValue(key: string, value: string): string {
 
 const memo = new WeakMap<Host, { key: string; run: Promise<SshdTRun>; version: Promise<string | null> }>();
 
-async function memoKey(host: Host, cfg: SshdConfig): Promise<string> {
-  const parts: string[] = [host.isRoot ? 'root' : 'user'];
+async function memoKey(host: Host, cfg: SshdConfig, specs: readonly string[]): Promise<string> {
+  const parts: string[] = [host.isRoot ? 'root' : 'user', ...specs];
   for (const f of cfg.files) parts.push(f.path, f.text);
   for (const p of hostKeyPaths(cfg).paths) {
     const st = await host.lstat(p).catch(() => null);
@@ -116,10 +143,10 @@ async function sshdVersion(host: Host, ctx: RunContext): Promise<string | null> 
   return m ? m[0] : null;
 }
 
-function sharedRun(host: Host, cfg: SshdConfig, key: string, ctx: RunContext) {
+function sharedRun(host: Host, cfg: SshdConfig, key: string, ctx: RunContext, specs: readonly string[]) {
   const cached = memo.get(host);
   if (cached && cached.key === key) return cached;
-  const entry = { key, run: runSshdT(host, cfg, ctx), version: sshdVersion(host, ctx).catch(() => null) };
+  const entry = { key, run: runSshdT(host, cfg, ctx, specs), version: sshdVersion(host, ctx).catch(() => null) };
   memo.set(host, entry);
   // A failed attempt (a timeout, an abort, /run/sshd missing) is tried again on the next run.
   void entry.run.then((r) => {
@@ -154,8 +181,11 @@ export async function loadServerState(host: Host, ctx: RunContext): Promise<Serv
     return { kind: 'broken', presence, summary: `sshd cannot read its configuration: ${at}: ${ioFatal.message}`, evidence: [{ file: ioFatal.file, line: ioFatal.line || undefined, text: ioFatal.message }] };
   }
 
-  const key = await memoKey(host, parsed);
-  const shared = sharedRun(host, parsed, key, ctx);
+  const db = await loadAccountDb(host);
+  const probes = matchProbes(parsed, db);
+  const specs = [...new Set(probes.flatMap((p) => (p.spec ? [specArgument(p.spec)] : [])))];
+  const key = await memoKey(host, parsed, specs);
+  const shared = sharedRun(host, parsed, key, ctx, specs);
   const run = await shared.run;
 
   if (run.kind === 'rejected') {
@@ -200,7 +230,50 @@ export async function loadServerState(host: Host, ctx: RunContext): Promise<Serv
   }
 
   const version = run.kind === 'ok' ? await shared.version : null;
-  return { kind: 'ok', presence, config: buildConfig(parsed, run, version) };
+  return { kind: 'ok', presence, config: buildConfig(parsed, run, version, { db, probes, underRoot: host.root !== '/' }) };
+}
+
+/** The root's accounts and groups, for Match User/Group (an unreadable file: nobody). */
+export async function loadAccountDb(host: Host): Promise<AccountDb> {
+  const text = async (p: string) => {
+    const r = await host.read(p).catch(() => null);
+    return r?.ok ? r.text : '';
+  };
+  const accounts = parsePasswd(await text('/etc/passwd'));
+  const groups = parseGroup(await text('/etc/group'));
+  return {
+    users: accounts.map((a) => a.name),
+    groupsOf: (user) => {
+      const a = accounts.find((x) => x.name === user);
+      return a ? groupsOf(a, groups) : [];
+    },
+  };
+}
+
+interface MatchProbe {
+  block: SshdMatchBlock;
+  spec: ConnectionSpec | null;
+  cannot?: string;
+}
+
+function matchProbes(parsed: SshdConfig, db: AccountDb): MatchProbe[] {
+  return parsed.matches
+    .filter((b) => !b.all)
+    .map((block) => {
+      const p = probeFor(block.criteria, db);
+      return 'spec' in p ? { block, spec: p.spec } : { block, spec: null, cannot: p.cannot };
+    });
+}
+
+/** sshd's own rule, applied by hardtop: the first Match block that applies and sets `key`, else the first global line. */
+export function directiveFor(parsed: SshdConfig, key: string, spec: ConnectionSpec, db: AccountDb): SshdDirective | undefined {
+  const k = key.toLowerCase();
+  for (const block of parsed.matches) {
+    if (!matchApplies(block.criteria, spec, db)) continue;
+    const d = block.directives.find((x) => x.key === k);
+    if (d) return d;
+  }
+  return firstGlobal(parsed, k);
 }
 
 function lineText(cfg: SshdConfig, file: string | undefined, line: number | undefined): string | undefined {
@@ -210,7 +283,14 @@ function lineText(cfg: SshdConfig, file: string | undefined, line: number | unde
   return raw === undefined ? undefined : raw.replace(/\r/g, '').trim();
 }
 
-function buildConfig(parsed: SshdConfig, run: Exclude<SshdTRun, { kind: 'rejected' }>, version: string | null): ServerConfig {
+interface MatchContext {
+  db: AccountDb;
+  probes: MatchProbe[];
+  /** --root: sshd -T -C would read group membership from the machine running hardtop, not the root. */
+  underRoot: boolean;
+}
+
+function buildConfig(parsed: SshdConfig, run: Exclude<SshdTRun, { kind: 'rejected' }>, version: string | null, mctx: MatchContext): ServerConfig {
   const viaT = run.kind === 'ok';
   const t = viaT ? run.t : undefined;
   const defaultsLabel = viaT ? (version ?? 'this OpenSSH') : sshPolicy.fallbackDefaults.version;
@@ -250,6 +330,33 @@ function buildConfig(parsed: SshdConfig, run: Exclude<SshdTRun, { kind: 'rejecte
   const overrides = (key: string) =>
     matchOverrides(parsed, key).map(({ block, directive }) => ({ block, directive, value: normaliseValue(key.toLowerCase(), directive.args.join(' ')) }));
 
+  const matchEvaluations = (key: string): MatchEvaluation[] => {
+    const k = key.toLowerCase();
+    return mctx.probes.map((p) => {
+      if (!p.spec) return { block: p.block, spec: null, cannot: p.cannot, via: 'parse' as const };
+      const specText = specArgument(p.spec);
+      const short = specShort(p.spec);
+      const own = directiveFor(parsed, k, p.spec, mctx.db);
+      const ownValue = own ? normaliseValue(k, own.args.join(' ')) : get(k)?.value;
+      const command = `sshd -T -f ${SSHD_CONFIG} -C ${specText}`;
+      const groupUnderRoot = mctx.underRoot && p.block.criteria.some((c, i) => i % 2 === 0 && c.toLowerCase() === 'group');
+      const asked = viaT && run.kind === 'ok' ? run.matches.get(specText) : undefined;
+      if (asked && !('error' in asked) && !groupUnderRoot) {
+        const raw = sshdTValue(asked, k);
+        const value = raw === undefined ? undefined : normaliseValue(k, raw);
+        // The line: hardtop's evaluation when it agrees with sshd (it names file:line; sshd does not).
+        const directive = own && ownValue === value ? own : undefined;
+        return { block: p.block, spec: p.spec, specText, specShort: short, via: 'sshd -T -C' as const, value, directive, command };
+      }
+      const viaNote = groupUnderRoot
+        ? "Match Group under --root: sshd -T -C would read group membership from the machine running hardtop, so hardtop's own evaluation with the root's /etc/group is used"
+        : asked && 'error' in asked
+          ? `sshd -T -C failed (${asked.error}): hardtop's own evaluation is used`
+          : undefined;
+      return { block: p.block, spec: p.spec, specText, specShort: short, via: 'parse' as const, viaNote, value: ownValue, directive: own };
+    });
+  };
+
   const hostKeys = () => {
     if (t) {
       const shown = t.values.get('hostkey') ?? [];
@@ -270,6 +377,7 @@ function buildConfig(parsed: SshdConfig, run: Exclude<SshdTRun, { kind: 'rejecte
     get,
     list,
     overrides,
+    matchEvaluations,
     hostKeys,
   };
 }

@@ -38,6 +38,8 @@ export type SshdTRun =
       noHostKeys: boolean;
       /** How the run reads in evidence (host paths). */
       command: string;
+      /** Per `-C` connection spec asked for: what sshd -T -C printed, or why it did not. */
+      matches: Map<string, SshdT | { error: string }>;
     }
   /** sshd refuses the configuration: `fatal` names the file:line (host paths). */
   | { kind: 'rejected'; fatal: SshdDiagnostic[]; diagnostics: SshdDiagnostic[]; command: string }
@@ -103,7 +105,10 @@ export function displayCommand(extraKeys: string[]): string {
   return ['sshd', '-T', '-f', SSHD_CONFIG, ...extraKeys.flatMap((k) => ['-h', k])].join(' ');
 }
 
-export async function runSshdT(host: Host, cfg: SshdConfig, ctx: RunContext): Promise<SshdTRun> {
+/** At most this many `sshd -T -C` runs per configuration (one per Match block). */
+export const MAX_MATCH_PROBES = 24;
+
+export async function runSshdT(host: Host, cfg: SshdConfig, ctx: RunContext, specs: readonly string[] = []): Promise<SshdTRun> {
   if ((await host.which('sshd')) === null) return { kind: 'unavailable', reason: 'sshd is not installed on the machine running hardtop' };
   let tmp: { path: string; dispose(): Promise<void> };
   try {
@@ -159,7 +164,15 @@ export async function runSshdT(host: Host, cfg: SshdConfig, ctx: RunContext): Pr
     const t = parseSshdT(unstage(r.stdout, stage));
     const keysShown = t.values.get('hostkey');
     if (keysShown) t.values.set('hostkey', keysShown.filter((k) => !k.endsWith(`/${PLACEHOLDER_KEY}`) && k !== placeholderHostPath()));
-    return { kind: 'ok', t, diagnostics, noHostKeys, command };
+    // The same staged copy, once per connection that some Match block singles out.
+    const matches = new Map<string, SshdT | { error: string }>();
+    const baseArgs = noHostKeys ? [...args, '-h', `${stage}/${PLACEHOLDER_KEY}`] : args;
+    for (const spec of specs.slice(0, MAX_MATCH_PROBES)) {
+      const c = await host.exec('sshd', [...baseArgs, '-C', spec], { cwd: stage, timeoutMs: SSHD_T_TIMEOUT_MS, signal: ctx.signal });
+      if (c.exitCode === 0) matches.set(spec, parseSshdT(unstage(c.stdout, stage)));
+      else matches.set(spec, { error: unstage(c.stderr.split('\n').find((l) => l.trim() !== '') ?? `exit ${c.exitCode ?? c.signal}`, stage).trim() });
+    }
+    return { kind: 'ok', t, diagnostics, noHostKeys, command, matches };
   } catch (err) {
     return { kind: 'unavailable', reason: `cannot stage a copy of the configuration: ${thrownMessage(err)}` };
   } finally {

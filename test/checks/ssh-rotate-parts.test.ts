@@ -161,7 +161,7 @@ test('the rotation policy data is sane, and the check can fail', (t) => {
 
 test('the ids findings may offer are exactly the fixes that exist', (t) => {
   t.deepEqual([...SSH_FIX_IDS], fixes.map((f) => f.id));
-  t.deepEqual(offer('ssh.rotate-host-keys', 'ssh.client.harden'), ['ssh.rotate-host-keys'], 'a fix not written yet is never offered');
+  t.deepEqual(offer('ssh.rotate-host-keys', 'ssh.no-such-fix'), ['ssh.rotate-host-keys'], 'a fix not written yet is never offered');
 });
 
 test("a last line without a newline gets one before the key is appended (the plan's sed '$a\\\\', real sed), and only then", (t) => {

@@ -40,7 +40,7 @@ test('the server checks are the CHECKS.md server rows, in order, with their seve
       ['ssh.server.host-key-age', 'ssh', 'low'],
     ],
   );
-  t.deepEqual(fixes.map((f) => f.id), ['ssh.server.harden', 'ssh.rotate-host-keys', 'ssh.retire-host-keys', 'ssh.rotate-user-key', 'ssh.remove-authorized-key']);
+  t.deepEqual(fixes.map((f) => f.id), ['ssh.server.harden', 'ssh.client.harden', 'ssh.rotate-host-keys', 'ssh.retire-host-keys', 'ssh.rotate-user-key', 'ssh.remove-authorized-key']);
   for (const c of checks) t.true((c.watch ?? []).includes('/etc/ssh') && (c.interval ?? 0) > 0, c.id);
 });
 
@@ -192,17 +192,57 @@ sshdTest("first value wins: the cloud-init drop-in's PasswordAuthentication yes 
   t.deepEqual(f.evidence[2], { file: '/etc/ssh/sshd_config', line: 57, text: 'PasswordAuthentication no' });
 });
 
-sshdTest('a Match block that switches passwords back on is reported with its criteria and line', async (t) => {
+sshdTest('a Match block that switches passwords back on is evaluated with sshd -T -C and reported as an item with both lines', async (t) => {
   const found = await runAll(checks, hostFor(copyRoot(t, 'ssh-match')));
   const f = found.get('ssh.server.password-auth') as Finding;
-  t.is(f.status, 'warn');
+  t.is(f.status, 'fail', 'passwords are accepted from 10.0.0.0/8: sshd -T -C says so');
   t.is(
     f.summary,
-    'PasswordAuthentication no (/etc/ssh/sshd_config:3): passwords are refused; Match Address 10.0.0.0/8 (/etc/ssh/sshd_config:6) sets PasswordAuthentication yes at line 7: passwords are accepted for those connections',
+    'PasswordAuthentication no (/etc/ssh/sshd_config:3): passwords are refused; Match Address 10.0.0.0/8 (/etc/ssh/sshd_config:6) gives PasswordAuthentication yes (/etc/ssh/sshd_config:7) for the connections it matches, e.g. addr=10.0.0.1: passwords are accepted',
   );
-  t.true(f.evidence.some((e) => e.file === '/etc/ssh/sshd_config' && e.line === 7));
-  // A Match block that sets the same (good) value changes nothing.
-  t.is(found.get('ssh.server.root-login')?.status, 'pass');
+  t.deepEqual(
+    f.items?.map((i) => [i.subject, i.status, i.summary]),
+    [
+      ['every connection no Match block singles out', 'pass', 'PasswordAuthentication no (/etc/ssh/sshd_config:3): passwords are refused'],
+      ['Match Address 10.0.0.0/8 (/etc/ssh/sshd_config:6)', 'fail', 'PasswordAuthentication yes for addr=10.0.0.1 (/etc/ssh/sshd_config:7): passwords are accepted'],
+    ],
+  );
+  t.deepEqual(f.items![1].evidence, [
+    { file: '/etc/ssh/sshd_config', line: 6, text: 'Match Address 10.0.0.0/8' },
+    { file: '/etc/ssh/sshd_config', line: 7, text: 'PasswordAuthentication yes' },
+    { command: 'sshd -T -f /etc/ssh/sshd_config -C user=hardtop-probe,host=hardtop.invalid,addr=10.0.0.1,laddr=192.0.2.2,lport=22', text: 'passwordauthentication yes' },
+  ]);
+  // A Match block that sets the same (good) value changes nothing: an item that passes.
+  const root = found.get('ssh.server.root-login') as Finding;
+  t.is(root.status, 'pass');
+  t.deepEqual(root.items?.map((i) => [i.subject, i.status, i.summary]).at(-1), ['Match User backup (/etc/ssh/sshd_config:8)', 'pass', 'PermitRootLogin no for user=backup (/etc/ssh/sshd_config:9): root cannot log in over SSH']);
+  t.is(found.get('ssh.server.kbd-interactive')?.items, undefined, 'no Match block sets it: no items');
+});
+
+sshdTest('Match blocks: Group from the root\'s /etc/group, an only-negated list nobody can trigger (info), a block an earlier one shadows (first value wins)', async (t) => {
+  const root = copyRoot(t, 'ssh-match');
+  fs.writeFileSync(path.join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/bash\ncarol:x:1001:1001::/home/carol:/bin/bash\n');
+  fs.writeFileSync(path.join(root, 'etc/group'), 'root:x:0:\ncarol:x:1001:\ncontractors:x:2000:carol\n');
+  fs.appendFileSync(
+    path.join(root, 'etc/ssh/sshd_config'),
+    'Match Group contractors\n\tKbdInteractiveAuthentication yes\nMatch User !root\n\tPermitRootLogin yes\nMatch Address 10.1.0.0/16\n\tPasswordAuthentication no\n',
+  );
+  const found = await runAll(checks, hostFor(root));
+  const kbd = found.get('ssh.server.kbd-interactive') as Finding;
+  t.is(kbd.status, 'warn', 'no UsePAM in this file: nothing to ask, still worth turning off');
+  const group = kbd.items!.find((i) => i.subject === 'Match Group contractors (/etc/ssh/sshd_config:11)')!;
+  t.is(group.summary, 'KbdInteractiveAuthentication yes for user=carol (/etc/ssh/sshd_config:12): keyboard-interactive is on but has nothing to ask without UsePAM: set it to no anyway');
+  t.regex(group.evidence.at(-1)!.text ?? '', /Match Group under --root: sshd -T -C would read group membership from the machine running hardtop/);
+  const rootLogin = found.get('ssh.server.root-login') as Finding;
+  t.is(rootLogin.status, 'pass', 'an only-negated User list never matches (sshd_config(5))');
+  const never = rootLogin.items!.find((i) => i.subject === 'Match User !root (/etc/ssh/sshd_config:13)')!;
+  t.is(never.status, 'info');
+  t.regex(never.summary, /^sets PermitRootLogin yes at line 14, but User !root lists only negated patterns: sshd matches a list only when some positive pattern matches, so this block never applies$/);
+  // 10.1.0.0/16 is inside 10.0.0.0/8: the earlier block wins for those addresses (first value), as sshd -T -C says.
+  const pw = found.get('ssh.server.password-auth') as Finding;
+  const inner = pw.items!.find((i) => i.subject === 'Match Address 10.1.0.0/16 (/etc/ssh/sshd_config:15)')!;
+  t.is(inner.status, 'fail');
+  t.is(inner.summary, 'PasswordAuthentication yes for addr=10.1.0.1 (/etc/ssh/sshd_config:7): passwords are accepted');
 });
 
 test('no SSH server: installed is info, every other check skips with the reason', async (t) => {
