@@ -4,16 +4,22 @@
 // logic and never touches the machine itself.
 
 import * as blessed from 'blessed';
-import { escapeTags, truncate } from '../src/core/sanitize';
+import { escapeTags, sanitizeText, truncate } from '../src/core/sanitize';
 import { summarize } from '../src/core/score';
 import type { Scheduler } from '../src/core/scheduler';
 import type { Fail2banLive } from '../src/core/fail2ban-live';
 import type { Area, Check, Command, Finding } from '../src/core/types';
 import { AREAS } from '../src/core/types';
-import { BINDINGS, FAIL2BAN_HELP_SCOPES, FAIL2BAN_SCOPES, type Scope, helpLines, keyBarText } from '../src/ui/keymap';
+import { FAIL2BAN_HELP_SCOPES, FAIL2BAN_SCOPES, type Scope, bindingFor, helpLines, keyBarText } from '../src/ui/keymap';
 import { RenderScheduler } from '../src/ui/render-scheduler';
 import { TAB_ORDER, neighbourAcross, neighbourVertical, panelRects } from './layout';
 import { detailLines } from './detail';
+import { flatKeys, keysLines } from './authorized-keys';
+import { startWizard, wizardData, wizardKey, wizardLines, type WizardData, type WizardState } from './key-wizard';
+import { resultLines } from './result';
+import { authorizedKeys, rotationReminder } from './ssh-keys-view';
+import { effectiveLines } from './effective-config';
+import type { EffectiveView } from '../checks/ssh/effective-view';
 import { Fail2banView, type ViewIntent } from './fail2ban-view';
 import { previewLines, type FixPreview } from './preview';
 import { TerminalView } from './terminal';
@@ -34,13 +40,20 @@ import {
 export interface DashboardActions {
   /** `args`: a parametrised fix's values (fail2ban.unban: jail and address). */
   preview(fixId: string, args?: Readonly<Record<string, string>>): Promise<FixPreview | { error: string }>;
-  apply(fixId: string, runInTerminal: (cmd: Command) => Promise<{ exitCode: number | null }>): Promise<{ ok: boolean; message: string }>;
+  /** `details`: the fix's afterApply lines (new fingerprints, known_hosts lines …), shown in a result screen. */
+  apply(fixId: string, runInTerminal: (cmd: Command) => Promise<{ exitCode: number | null }>): Promise<{ ok: boolean; message: string; details?: string[] }>;
   undo(): Promise<{ ok: boolean; message: string }>;
   /** A commit-confirmed change waiting for a confirmation from a new login, or null. */
   pendingConfirm(): Promise<{ fixId: string; secondsLeft: number } | null>;
   confirm(): Promise<{ ok: boolean; message: string }>;
   /** Resolve a command to a program path and clean environment for the embedded terminal. */
   terminalSpawn(cmd: Command): Promise<{ file: string; args: string[]; env: Record<string, string> } | { error: string }>;
+  /**
+   * The SSH server's full effective configuration (checks/ssh/effective-view.ts),
+   * read when the admin asks for it (Enter on the SSH panel). Absent: Enter
+   * opens the generic detail there, as on the other panels.
+   */
+  effectiveConfig?(): Promise<EffectiveView | { error: string }>;
 }
 
 export interface DashboardOptions {
@@ -58,7 +71,14 @@ export interface DashboardOptions {
   openFail2banLive?: () => Fail2banLive;
 }
 
-type Overlay = { kind: 'help'; scroll: number } | { kind: 'preview'; fixId: string; preview: FixPreview; scroll: number } | { kind: 'terminal' };
+type Overlay =
+  | { kind: 'help'; scroll: number }
+  | { kind: 'preview'; fixId: string; preview: FixPreview; scroll: number }
+  | { kind: 'terminal' }
+  /** What an applied fix left to read (afterApply): scrollable, closed with Esc. */
+  | { kind: 'result'; fixId: string; ok: boolean; message: string; details: string[]; scroll: number }
+  /** The key rotation wizard; its data is read once when it opens, so what it shows is what it previews. */
+  | { kind: 'wizard'; state: WizardState; data: WizardData };
 
 export class Dashboard {
   private readonly screen: blessed.Widgets.Screen;
@@ -71,7 +91,14 @@ export class Dashboard {
   private readonly selected = new Map<Area, string>();
   private readonly render: RenderScheduler;
   private focused: Area = 'updates';
-  private mode: 'dashboard' | 'detail' | 'fail2ban' = 'dashboard';
+  private mode: 'dashboard' | 'detail' | 'fail2ban' | 'keys' | 'effective' = 'dashboard';
+  /** The SSH effective configuration while its screen is open: null while it is being read. */
+  private effective: { view: EffectiveView | null; error: string | null; scroll: number } | null = null;
+  /** In the detail view: the item of the selected finding under the cursor (null: the finding itself). */
+  private detailItem: number | null = null;
+  /** In the authorized-keys screen: the key under the cursor, and the scroll. */
+  private keysIndex = 0;
+  private keysScroll = 0;
   /** The fail2ban view while it is open (mode 'fail2ban'); its live source runs only then. */
   private f2b: Fail2banView | null = null;
   private detailScroll = 0;
@@ -178,6 +205,7 @@ export class Dashboard {
   private scope(): Scope {
     if (this.overlay) return this.overlay.kind;
     if (this.mode === 'fail2ban' && this.f2b) return this.f2b.scope();
+    if (this.mode === 'dashboard' && this.focused === 'ssh') return 'ssh-panel';
     return this.mode === 'fail2ban' ? 'dashboard' : this.mode;
   }
 
@@ -185,7 +213,7 @@ export class Dashboard {
     const scope = this.scope();
     if (scope === 'terminal') return; // the terminal view owns the keys while it is up
     const name = key?.full ?? ch ?? '';
-    const binding = BINDINGS.find((b) => b.scope === scope && b.keys.includes(name));
+    const binding = bindingFor(scope, name);
     if (!binding) {
       // The ban list's search and address prompts take typed text.
       if (this.f2b && FAIL2BAN_SCOPES.includes(scope) && isTypedText(ch, key) && this.f2b.typed(ch)) this.render.request();
@@ -195,7 +223,8 @@ export class Dashboard {
       this.say('read-only: run hardtop as root to change the system');
       return;
     }
-    this.handle(scope, binding.keys[0]);
+    // The binding's own scope: on the SSH panel, the dashboard's keys keep their meaning.
+    this.handle(binding.scope, binding.keys[0]);
     this.render.request();
   }
 
@@ -213,20 +242,83 @@ export class Dashboard {
       case 'dashboard:down':
         return this.moveSelection(1, true);
       case 'detail:up':
-        return this.moveSelection(-1, false);
+        return this.moveDetailCursor(-1);
       case 'detail:down':
-        return this.moveSelection(1, false);
+        return this.moveDetailCursor(1);
       case 'dashboard:enter':
         if (this.focused === 'fail2ban' && this.opts.openFail2banLive) return this.openFail2ban();
+        if (this.focused === 'ssh' && this.opts.actions.effectiveConfig) return void this.openEffective();
         this.mode = 'detail';
         this.detailScroll = 0;
+        this.detailItem = null;
+        return;
+      case 'ssh-panel:r': {
+        const data = wizardData(this.opts.scheduler.results);
+        this.overlay = { kind: 'wizard', state: startWizard(data), data };
+        this.flash = null;
+        return;
+      }
+      case 'ssh-panel:a':
+        this.mode = 'keys';
+        this.keysIndex = 0;
+        this.keysScroll = 0;
+        return;
+      case 'ssh-panel:f5':
+        this.opts.scheduler.refresh();
+        return this.say('checking again…');
+      case 'wizard:up':
+      case 'wizard:down':
+      case 'wizard:enter':
+      case 'wizard:escape':
+        return this.wizardStep(key);
+      case 'keys:up':
+      case 'keys:down':
+        this.keysIndex = Math.max(0, this.keysIndex + (key === 'up' ? -1 : 1));
+        return;
+      case 'keys:f': {
+        const row = flatKeys(authorizedKeys(this.opts.scheduler.results))[this.keysIndex];
+        if (!row) return this.say('no key selected');
+        return void this.previewFix(row.fix.id, row.fix.args);
+      }
+      case 'keys:escape':
+      case 'effective:escape':
+        this.mode = 'dashboard';
+        this.effective = null;
+        return;
+      case 'effective:up':
+      case 'effective:down':
+      case 'effective:pageup':
+      case 'effective:pagedown':
+        if (this.effective) {
+          const page = Math.max(1, ((this.screen.height as number) || 24) - 5);
+          const step = key === 'up' ? -1 : key === 'down' ? 1 : key === 'pageup' ? -page : page;
+          this.effective.scroll = Math.max(0, this.effective.scroll + step);
+        }
+        return;
+      case 'effective:d':
+        this.effective = null;
+        this.mode = 'detail';
+        this.detailScroll = 0;
+        this.detailItem = null;
+        return;
+      case 'effective:?':
+      case 'keys:?':
+        this.overlay = { kind: 'help', scroll: 0 };
+        return;
+      case 'result:up':
+      case 'result:down':
+        if (this.overlay?.kind === 'result') this.overlay.scroll = Math.max(0, this.overlay.scroll + (key === 'up' ? -1 : 1));
+        return;
+      case 'result:escape':
+        this.overlay = null;
         return;
       case 'detail:escape':
         this.mode = 'dashboard';
         return;
       case 'dashboard:f':
-      case 'detail:f':
         return void this.previewSelected();
+      case 'detail:f':
+        return void this.previewInDetail();
       case 'dashboard:u':
         return void this.runAction('undoing…', () => this.opts.actions.undo()).then(() => this.afterChange());
       case 'dashboard:c':
@@ -290,6 +382,70 @@ export class Dashboard {
     this.focused = area;
   }
 
+  /**
+   * The detail cursor walks through every finding's head line and then its
+   * items, in the order they are drawn, so up/down reach each item.
+   */
+  private moveDetailCursor(delta: -1 | 1): void {
+    const rows = this.rowsOf(this.focused);
+    const stops: { checkId: string; item: number | null }[] = [];
+    for (const r of rows) {
+      stops.push({ checkId: r.checkId, item: null });
+      const n = this.opts.scheduler.results.get(r.checkId)?.items?.length ?? 0;
+      for (let i = 0; i < n; i++) stops.push({ checkId: r.checkId, item: i });
+    }
+    if (stops.length === 0) return;
+    const current = this.selectedIndex(this.focused, rows);
+    const currentId = rows[current]?.checkId;
+    let at = stops.findIndex((s) => s.checkId === currentId && s.item === this.detailItem);
+    if (at < 0) at = Math.max(0, stops.findIndex((s) => s.checkId === currentId));
+    const next = stops[Math.max(0, Math.min(stops.length - 1, at + delta))];
+    this.selected.set(this.focused, next.checkId);
+    this.detailItem = next.item;
+  }
+
+  /** `f` in the detail view: the item's own fix when the cursor is on an item that has one, else the finding's. */
+  private async previewInDetail(): Promise<void> {
+    const item = this.detailItem === null ? undefined : this.selectedFinding()?.items?.[this.detailItem];
+    if (item?.fix) return this.previewFix(item.fix.id, item.fix.args);
+    return this.previewSelected();
+  }
+
+  private async openEffective(): Promise<void> {
+    this.mode = 'effective';
+    this.effective = { view: null, error: null, scroll: 0 };
+    const mine = this.effective;
+    try {
+      const r = await this.opts.actions.effectiveConfig!();
+      if (this.effective !== mine) return; // closed while it was being read
+      if ('error' in r) mine.error = r.error;
+      else mine.view = r;
+    } catch (err) {
+      mine.error = err instanceof Error ? err.message : String(err);
+    }
+    this.render.request();
+  }
+
+  private wizardStep(key: string): void {
+    if (this.overlay?.kind !== 'wizard') return;
+    const out = wizardKey(this.overlay.state, key, this.overlay.data);
+    switch (out.kind) {
+      case 'cancel':
+        this.overlay = null;
+        return this.say('cancelled: nothing changed');
+      case 'stay':
+        this.overlay.state = out.state;
+        return;
+      case 'say':
+        this.overlay.state = out.state;
+        return this.say(out.text);
+      case 'preview':
+        // The wizard's last step is the fix's own preview (Esc there: nothing changed; y applies).
+        this.overlay = null;
+        return void this.previewFix(out.fixId, out.args);
+    }
+  }
+
   private rowsOf(area: Area): Row[] {
     return worstFirst(panelRows(this.checksByArea.get(area) ?? [], this.opts.scheduler.results));
   }
@@ -350,20 +506,29 @@ export class Dashboard {
     if (this.overlay?.kind !== 'preview') return;
     const { fixId } = this.overlay;
     this.overlay = null;
-    await this.runAction(`applying ${fixId}…`, () => this.opts.actions.apply(fixId, (cmd) => this.runInTerminal(cmd)));
+    const result = await this.runAction(`applying ${fixId}…`, () => this.opts.actions.apply(fixId, (cmd) => this.runInTerminal(cmd)));
+    // What only exists now (new fingerprints, known_hosts and SSHFP lines): a screen to read and copy, not a flash.
+    if (result?.ok && result.details && result.details.length > 0) {
+      this.overlay = { kind: 'result', fixId, ok: result.ok, message: result.message, details: result.details, scroll: 0 };
+    }
     this.afterChange();
     this.f2b?.refresh();
   }
 
-  private async runAction(pending: string, action: () => Promise<{ ok: boolean; message: string }>): Promise<void> {
-    if (this.busy) return this.say('busy: wait for the current action');
+  private async runAction<R extends { ok: boolean; message: string }>(pending: string, action: () => Promise<R>): Promise<R | null> {
+    if (this.busy) {
+      this.say('busy: wait for the current action');
+      return null;
+    }
     this.busy = true;
     this.say(pending);
     try {
       const result = await action();
       this.say(result.message, result.ok ? 'green' : 'red');
+      return result;
     } catch (err) {
       this.say(`failed: ${err instanceof Error ? err.message : String(err)}`, 'red');
+      return null;
     } finally {
       this.busy = false;
       this.render.request();
@@ -431,6 +596,25 @@ export class Dashboard {
       this.overlay.scroll = Math.min(this.overlay.scroll, Math.max(0, lines.length - (height - 4)));
       this.main.setContent(lines.slice(this.overlay.scroll).join('\n'));
       this.main.setFront();
+    } else if (this.overlay?.kind === 'result') {
+      this.main.show();
+      this.main.setLabel(` ${escapeTags(this.overlay.fixId)} — result `);
+      const lines = resultLines(this.overlay, width - 3, this.opts.color);
+      this.overlay.scroll = Math.min(this.overlay.scroll, Math.max(0, lines.length - (height - 4)));
+      this.main.setContent(lines.slice(this.overlay.scroll).join('\n'));
+      this.main.setFront();
+    } else if (this.overlay?.kind === 'wizard') {
+      this.main.show();
+      this.main.setLabel(' SSH — key rotation wizard ');
+      const { state, data } = this.overlay;
+      const lines = wizardLines(state, data, width - 3, this.opts.color);
+      const visible = height - 4;
+      // Lists keep their cursor in view; the explain step scrolls with up/down.
+      const wanted = state.step === 'account' ? Math.max(0, state.account + 6 - visible) : state.step === 'explain' ? state.scroll : 0;
+      const scroll = Math.min(wanted, Math.max(0, lines.length - visible));
+      if (state.step === 'explain') state.scroll = scroll;
+      this.main.setContent(lines.slice(scroll).join('\n'));
+      this.main.setFront();
     } else if (this.overlay?.kind === 'preview') {
       this.main.show();
       const p = this.overlay.preview;
@@ -438,6 +622,28 @@ export class Dashboard {
       const lines = previewLines(p, width - 3, this.opts.color);
       this.overlay.scroll = Math.min(this.overlay.scroll, Math.max(0, lines.length - (height - 4)));
       this.main.setContent(lines.slice(this.overlay.scroll).join('\n'));
+      this.main.setFront();
+    } else if (this.mode === 'effective' && this.effective) {
+      this.main.show();
+      this.main.setLabel(' SSH — effective configuration ');
+      const e = this.effective;
+      const lines = e.view
+        ? effectiveLines(e.view, width - 3, this.opts.color)
+        : [e.error ? escapeTags(truncate(`cannot show the effective configuration: ${sanitizeText(e.error)}`, width - 3)) : 'reading the effective configuration (sshd -T)…'];
+      e.scroll = Math.min(e.scroll, Math.max(0, lines.length - (height - 4)));
+      this.main.setContent(lines.slice(e.scroll).join('\n'));
+      this.main.setFront();
+    } else if (this.mode === 'keys') {
+      this.main.show();
+      this.main.setLabel(' SSH — authorized keys ');
+      const accounts = authorizedKeys(this.opts.scheduler.results);
+      const count = flatKeys(accounts).length;
+      this.keysIndex = Math.max(0, Math.min(this.keysIndex, count - 1));
+      const { lines, selectedLine } = keysLines(accounts, this.keysIndex, width - 3, this.opts.color);
+      const visible = height - 4;
+      if (selectedLine < this.keysScroll) this.keysScroll = selectedLine;
+      if (selectedLine >= this.keysScroll + visible - 3) this.keysScroll = Math.max(0, selectedLine - visible + 4);
+      this.main.setContent(lines.slice(this.keysScroll).join('\n'));
       this.main.setFront();
     } else if (this.mode === 'fail2ban' && this.f2b) {
       this.main.show();
@@ -450,7 +656,11 @@ export class Dashboard {
       const rows = this.rowsOf(this.focused);
       const byId = new Map((this.checksByArea.get(this.focused) ?? []).map((c) => [c.id, c]));
       const checks = rows.map((r) => byId.get(r.checkId)!);
-      const { lines, selectedLine } = detailLines(checks, this.opts.scheduler.results, this.selectedIndex(this.focused, rows), width - 3, this.opts.color);
+      const sel = this.selectedIndex(this.focused, rows);
+      const items = rows[sel] ? (this.opts.scheduler.results.get(rows[sel].checkId)?.items?.length ?? 0) : 0;
+      // Items come and go as checks re-run: a cursor past the end goes back to the finding.
+      if (this.detailItem !== null && this.detailItem >= items) this.detailItem = null;
+      const { lines, selectedLine } = detailLines(checks, this.opts.scheduler.results, sel, width - 3, this.opts.color, this.detailItem);
       const visible = height - 4;
       if (selectedLine < this.detailScroll) this.detailScroll = selectedLine;
       if (selectedLine >= this.detailScroll + visible - 2) this.detailScroll = Math.max(0, selectedLine - visible + 3);
@@ -491,6 +701,14 @@ export class Dashboard {
       box.setContent(this.opts.color ? `{gray-fg}${why}{/gray-fg}` : why);
       return;
     }
+    // The SSH panel reminds, above its rows, once a host key rotation is past its grace period.
+    const reminder = area === 'ssh' ? rotationReminder(this.opts.scheduler.results) : null;
+    const head: string[] = [];
+    if (reminder) {
+      const text = escapeTags(truncate(`▲ ${reminder}`, Math.max(1, innerWidth)));
+      head.push(this.opts.color ? `{yellow-fg}${text}{/yellow-fg}` : `{bold}${text}{/bold}`);
+      innerHeight = Math.max(1, innerHeight - 1);
+    }
     const sel = this.selectedIndex(area, rows);
     const offset = Math.max(0, Math.min(sel - Math.floor(innerHeight / 2), rows.length - innerHeight));
     // Labels line up in a column, so the summaries (what is wrong) start together.
@@ -503,7 +721,7 @@ export class Dashboard {
       const line = `${sym} ${escapeTags(text)}`;
       return isFocused && offset + i === sel ? `{inverse}${line}{/inverse}` : line;
     });
-    box.setContent(lines.join('\n'));
+    box.setContent([...head, ...lines].join('\n'));
   }
 }
 

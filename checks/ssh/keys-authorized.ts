@@ -33,6 +33,8 @@ interface Judged {
   /** "DSA 1024 SHA256:ab… at /home/bob/.ssh/authorized_keys:2: DSA (…)" */
   text: string;
   evidence: Evidence;
+  /** Set on a key's line: what ssh.remove-authorized-key takes. */
+  fingerprint?: string;
 }
 
 function expired(e: AuthorizedKey, now: Date): boolean {
@@ -64,6 +66,7 @@ function judgeAccount(ak: AccountKeys, now: Date): { item: Item; keys: number } 
       const notes = [v.why, e.certAuthority ? 'a certificate authority' : '', expired(e, now) ? `expired (expiry-time ${e.expiryTime})` : ''].filter((x) => x !== '');
       judged.push({
         status: v.status,
+        fingerprint: e.key.fingerprint,
         text: `${label} ${shortFingerprint(e.key.fingerprint)} at ${e.file}:${e.line}${notes.length ? `: ${notes.join(', ')}` : ''}`,
         evidence: { file: e.file, line: e.line, text: entryText(e) + (notes.length ? ` — ${notes.join(', ')}` : '') },
       });
@@ -80,7 +83,11 @@ function judgeAccount(ak: AccountKeys, now: Date): { item: Item; keys: number } 
     bad.length === 0
       ? `${plural(keys, 'key')}: ${mix}`
       : `${listSome(bad.map((j) => j.text), 2)}${keys > 0 ? ` (${plural(keys, 'key')}: ${mix})` : ''}`;
-  return { item: { subject: ak.account.name, status, summary, evidence: judged.map((j) => j.evidence) }, keys };
+  // The item's own fix: remove its worst weak key (the dashboard offers it on `f`; other keys from the keys screen).
+  const weakest = bad.find((j) => j.fingerprint !== undefined && (j.status === 'fail' || j.status === 'warn'));
+  const [removeId] = offer('ssh.remove-authorized-key');
+  const fix = weakest && removeId ? { id: removeId, args: { user: ak.account.name, fingerprint: weakest.fingerprint! } } : undefined;
+  return { item: { subject: ak.account.name, status, summary, evidence: judged.map((j) => j.evidence), ...(fix ? { fix } : {}) }, keys };
 }
 
 export const authorizedKeysCheck: Check = guardedCheck({

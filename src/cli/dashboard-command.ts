@@ -12,6 +12,8 @@ import type { Parsed } from './args';
 import { confirmPending, pendingStatus } from '../fix/commit-confirmed';
 import { applyFix, planFix, undoChange } from './fix-command';
 import { openFail2banLive } from '../../checks/fail2ban/live-model';
+import { loadServerState } from '../../checks/ssh/server-config';
+import { effectiveViewOf } from '../../checks/ssh/effective-view';
 
 export async function runDashboard(host: Host, catalog: Catalog, parsed: Extract<Parsed, { command: 'dashboard' }>): Promise<number> {
   const checks = selectChecks(catalog, parsed.only);
@@ -56,6 +58,13 @@ export async function runDashboard(host: Host, catalog: Catalog, parsed: Extract
       return p && p.phase !== 'revert-failed' ? { fixId: p.fixId, secondsLeft: p.secondsLeft } : null;
     },
     confirm: () => confirmPending(host),
+    // Enter on the SSH panel: sshd's whole effective config, weak items marked.
+    async effectiveConfig() {
+      const state = await loadServerState(host, { now: host.now(), network: host.network, signal: new AbortController().signal });
+      if (state.kind === 'absent') return { error: state.presence.summary };
+      if (state.kind === 'broken') return { error: state.summary };
+      return effectiveViewOf(state.config);
+    },
     async terminalSpawn(cmd) {
       const spec = await host.ptySpawn(cmd.argv[0], cmd.argv.slice(1));
       return spec ?? { error: `${cmd.argv[0]}: not found in the system directories` };

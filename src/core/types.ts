@@ -26,6 +26,12 @@ export interface Item {
   status: Status;
   summary: string;
   evidence: Evidence[];
+  /**
+   * The fix that acts on this item alone (remove THIS key, whitelist THIS
+   * warning), with its args: the dashboard's detail view offers it on `f`.
+   * Not part of the JSON report (report.ts copies known fields only).
+   */
+  fix?: { id: string; args: Record<string, string> };
 }
 
 export interface Finding {

@@ -3,7 +3,12 @@
 
 export type Scope =
   | 'dashboard'
+  | 'ssh-panel'
   | 'detail'
+  | 'keys'
+  | 'effective'
+  | 'wizard'
+  | 'result'
   | 'fail2ban'
   | 'bans'
   | 'bans-search'
@@ -29,10 +34,16 @@ export interface KeyBinding {
 }
 
 export const SCOPE_TITLES: Record<Scope, string> = {
+  // Help lists the scopes in this order: the everyday ones first.
   dashboard: 'Dashboard',
+  'ssh-panel': 'Dashboard, SSH panel focused (the other dashboard keys work too)',
   detail: 'Area detail',
   preview: 'Fix preview',
   terminal: 'Embedded terminal',
+  result: 'Result of an applied fix',
+  wizard: 'Key rotation wizard',
+  keys: 'Authorized keys',
+  effective: 'SSH effective configuration',
   help: 'Help',
   fail2ban: 'fail2ban live view',
   bans: 'fail2ban ban list',
@@ -49,6 +60,11 @@ export const FLEET_SCOPES: readonly Scope[] = ['fleet', 'fleet-filter', 'fleet-h
 export const FAIL2BAN_SCOPES: readonly Scope[] = ['fail2ban', 'bans', 'bans-search', 'ban-input'];
 /** What help shows when opened from the fail2ban view. */
 export const FAIL2BAN_HELP_SCOPES: readonly Scope[] = [...FAIL2BAN_SCOPES, 'preview', 'help'];
+/**
+ * A scope that adds to (and overrides keys of) another: on the SSH panel,
+ * `r` opens the rotation wizard; every other dashboard key still works there.
+ */
+export const PARENT_SCOPE: Partial<Record<Scope, Scope>> = { 'ssh-panel': 'dashboard' };
 
 export const BINDINGS: readonly KeyBinding[] = [
   { scope: 'dashboard', keys: ['tab'], label: 'Tab', description: 'next panel', bar: 'panel' },
@@ -57,20 +73,47 @@ export const BINDINGS: readonly KeyBinding[] = [
   { scope: 'dashboard', keys: ['right', 'l'], label: '→/l', description: 'panel to the right' },
   { scope: 'dashboard', keys: ['up', 'k'], label: '↑/k', description: 'previous finding (then the panel above)' },
   { scope: 'dashboard', keys: ['down', 'j'], label: '↓/j', description: 'next finding (then the panel below)' },
-  { scope: 'dashboard', keys: ['enter'], label: 'Enter', description: "open the area's detail", bar: 'detail' },
+  { scope: 'dashboard', keys: ['enter'], label: 'Enter', description: "open the area's detail (SSH: the full effective configuration; fail2ban: the live view)", bar: 'detail' },
   { scope: 'dashboard', keys: ['f'], label: 'f', description: "preview the selected finding's fix", bar: 'fix', danger: true },
   { scope: 'dashboard', keys: ['u'], label: 'u', description: 'undo the latest applied change', bar: 'undo', danger: true },
   { scope: 'dashboard', keys: ['c'], label: 'c', description: 'confirm a change waiting for confirmation (from a NEW ssh login)', danger: true },
-  { scope: 'dashboard', keys: ['r'], label: 'r', description: 'run every check again now', bar: 'refresh' },
+  { scope: 'dashboard', keys: ['r', 'f5'], label: 'r/F5', description: 'run every check again now', bar: 'refresh' },
   { scope: 'dashboard', keys: ['?'], label: '?', description: 'help', bar: 'help' },
   { scope: 'dashboard', keys: ['q', 'C-c'], label: 'q', description: 'quit', bar: 'quit' },
 
-  { scope: 'detail', keys: ['up', 'k'], label: '↑/k', description: 'previous finding' },
-  { scope: 'detail', keys: ['down', 'j'], label: '↓/j', description: 'next finding' },
-  { scope: 'detail', keys: ['f'], label: 'f', description: "preview the selected finding's fix", bar: 'fix', danger: true },
+  { scope: 'ssh-panel', keys: ['r'], label: 'r', description: 'key rotation wizard: rotate host keys, retire the old ones, rotate a user key', bar: 'rotate', danger: true },
+  { scope: 'ssh-panel', keys: ['a'], label: 'a', description: 'authorized keys per account (remove one, with a preview)', bar: 'keys' },
+  { scope: 'ssh-panel', keys: ['f5'], label: 'F5', description: 'run every check again now (r is the wizard here)', bar: 'refresh' },
+
+  { scope: 'detail', keys: ['up', 'k'], label: '↑/k', description: 'previous finding or item' },
+  { scope: 'detail', keys: ['down', 'j'], label: '↓/j', description: 'next finding or item (the cursor walks through each finding\'s items)' },
+  { scope: 'detail', keys: ['f'], label: 'f', description: "preview the fix of the selected item (that item alone) or else of the finding", bar: 'fix', danger: true },
   { scope: 'detail', keys: ['r'], label: 'r', description: "run this area's checks again", bar: 'refresh' },
   { scope: 'detail', keys: ['?'], label: '?', description: 'help', bar: 'help' },
   { scope: 'detail', keys: ['escape', 'q', 'backspace'], label: 'Esc/q', description: 'back to the dashboard', bar: 'back' },
+
+  { scope: 'keys', keys: ['up', 'k'], label: '↑/k', description: 'previous key' },
+  { scope: 'keys', keys: ['down', 'j'], label: '↓/j', description: 'next key' },
+  { scope: 'keys', keys: ['f', 'd'], label: 'f/d', description: 'remove the selected key (diff preview first; never the key of this session)', bar: 'remove', danger: true },
+  { scope: 'keys', keys: ['?'], label: '?', description: 'help', bar: 'help' },
+  { scope: 'keys', keys: ['escape', 'q', 'backspace'], label: 'Esc/q', description: 'back to the dashboard', bar: 'back' },
+
+  { scope: 'effective', keys: ['up', 'k'], label: '↑/k', description: 'scroll up' },
+  { scope: 'effective', keys: ['down', 'j'], label: '↓/j', description: 'scroll down' },
+  { scope: 'effective', keys: ['pageup'], label: 'PgUp', description: 'a page up' },
+  { scope: 'effective', keys: ['pagedown', 'space'], label: 'PgDn', description: 'a page down' },
+  { scope: 'effective', keys: ['d'], label: 'd', description: 'the SSH findings (the area\'s detail, with their fixes)', bar: 'findings' },
+  { scope: 'effective', keys: ['?'], label: '?', description: 'help', bar: 'help' },
+  { scope: 'effective', keys: ['escape', 'q', 'backspace'], label: 'Esc/q', description: 'back to the dashboard', bar: 'back' },
+
+  { scope: 'wizard', keys: ['up', 'k'], label: '↑/k', description: 'previous choice / scroll up' },
+  { scope: 'wizard', keys: ['down', 'j'], label: '↓/j', description: 'next choice / scroll down' },
+  { scope: 'wizard', keys: ['enter'], label: 'Enter', description: 'next step (the last one shows the fix preview: nothing changes before y)', bar: 'next' },
+  { scope: 'wizard', keys: ['escape', 'q', 'n'], label: 'Esc', description: 'cancel the wizard: nothing changed', bar: 'cancel' },
+
+  { scope: 'result', keys: ['up', 'k'], label: '↑/k', description: 'scroll up' },
+  { scope: 'result', keys: ['down', 'j'], label: '↓/j', description: 'scroll down' },
+  { scope: 'result', keys: ['escape', 'q', 'enter'], label: 'Esc/q', description: 'close the result', bar: 'close' },
 
   { scope: 'preview', keys: ['y'], label: 'y', description: 'apply the fix shown', bar: 'apply', danger: true },
   { scope: 'preview', keys: ['up', 'k'], label: '↑/k', description: 'scroll up' },
@@ -141,6 +184,24 @@ export function bindingsFor(scope: Scope): KeyBinding[] {
   return BINDINGS.filter((b) => b.scope === scope);
 }
 
+/**
+ * What works in a scope: its own bindings, then its parent's (PARENT_SCOPE)
+ * that share no key with them. A binding keeps its own scope, so a handler
+ * knows which meaning was pressed.
+ */
+export function effectiveBindings(scope: Scope): KeyBinding[] {
+  const own = bindingsFor(scope);
+  const parent = PARENT_SCOPE[scope];
+  if (!parent) return own;
+  const taken = new Set(own.flatMap((b) => b.keys));
+  return [...own, ...effectiveBindings(parent).filter((b) => !b.keys.some((k) => taken.has(k)))];
+}
+
+/** The binding a key press means in a scope, or undefined. */
+export function bindingFor(scope: Scope, key: string): KeyBinding | undefined {
+  return effectiveBindings(scope).find((b) => b.keys.includes(key));
+}
+
 /** A key means one thing per scope; returns the clashes (the keymap test wants none). */
 export function keyClashes(bindings: readonly KeyBinding[] = BINDINGS): string[] {
   const seen = new Map<string, string>();
@@ -158,7 +219,7 @@ export function keyClashes(bindings: readonly KeyBinding[] = BINDINGS): string[]
 
 /** The key bar at the bottom: only the bar-worthy keys of a scope, danger keys hidden when read-only. */
 export function keyBarText(scope: Scope, readOnly: boolean): string {
-  return bindingsFor(scope)
+  return effectiveBindings(scope)
     .filter((b) => b.bar && !(readOnly && b.danger))
     .map((b) => `${b.label} ${b.bar}`)
     .join('  ');

@@ -58,6 +58,10 @@ asRoot('rotate-host-keys from the dashboard: ssh-keygen runs in the embedded ter
     await tui.settle();
   }
   await tui.waitForText(/applied ssh\.rotate-host-keys as \d{8}T\d{6}Z-[0-9a-f]{6}/);
+  // The fix's afterApply lines (new fingerprints …) open a result screen; Esc closes it.
+  await tui.waitForText('ssh.rotate-host-keys — result');
+  tui.key('escape');
+  await tui.waitForNoText('— result');
   const created = fs.readdirSync(path.join(root, 'etc/ssh')).filter((n) => /_key-\d{8}$/.test(n));
   t.true(created.length >= 1, `new keys: ${created.join(', ')}`);
   tui.press('u');
