@@ -8,7 +8,9 @@ import { aptBool, type AptValue } from '../../src/parse/apt-conf';
 import { APT_CONF_MAIN, APT_CONF_PARTS, loadAptConf } from '../updates/apt-config';
 import { DPKG_STATUS, lookupPackage } from '../updates/dpkg';
 import { finding, guardedCheck } from '../updates/finding';
-import { NOT_APT, UU_PACKAGE } from '../updates/unattended';
+import { detectDnf, DNF_CONFIG, noPackageManagerReason } from '../updates/dnf';
+import { UU_PACKAGE } from '../updates/unattended';
+import { dnfRebootPolicy } from './policy-dnf';
 import { offer } from './fixes';
 import { activeLivepatch, activeLivepatchEvidence, detectLivepatch } from './livepatch-detect';
 
@@ -40,7 +42,7 @@ export const rebootPolicy: Check = guardedCheck({
   area: 'reboot',
   title: 'Needed reboots happen or are reported',
   severity: 'medium',
-  watch: [APT_CONF_PARTS, APT_CONF_MAIN, DPKG_STATUS],
+  watch: [APT_CONF_PARTS, APT_CONF_MAIN, DPKG_STATUS, DNF_CONFIG],
   interval: 3600,
   async run(host) {
     const livepatchState = await detectLivepatch(host);
@@ -51,8 +53,10 @@ export const rebootPolicy: Check = guardedCheck({
     const uu = await lookupPackage(host, UU_PACKAGE);
     if (uu.kind === 'error') return finding(rebootPolicy, 'error', uu.summary, uu.evidence);
     if (uu.kind === 'no-dpkg') {
+      const dnf = await detectDnf(host);
+      if (dnf) return dnfRebootPolicy(rebootPolicy, host, dnf, livepatch.length > 0 ? { summary: livepatchSummary, evidence: livepatchEvidence } : null);
       if (livepatch.length > 0) return finding(rebootPolicy, 'pass', livepatchSummary, livepatchEvidence);
-      return finding(rebootPolicy, 'skip', NOT_APT);
+      return finding(rebootPolicy, 'skip', await noPackageManagerReason(host));
     }
 
     const { conf, problems } = await loadAptConf(host);

@@ -16,7 +16,7 @@
 import type { Evidence } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
 import { parseRelease, type AptRelease } from '../../src/parse/apt-release';
-import { scanPackagesIndex, type IndexedVersion } from '../../src/parse/apt-packages';
+import { PackagesScanner, scanPackagesIndex, type IndexedVersion, type ScannedPackages } from '../../src/parse/apt-packages';
 import { readFailure, thrownMessage } from './finding';
 
 export const APT_LISTS = '/var/lib/apt/lists';
@@ -25,6 +25,12 @@ export const APT_LISTS = '/var/lib/apt/lists';
 const LIST_MAX_BYTES = 256 * 1024 * 1024;
 const RELEASE_MAX_BYTES = 16 * 1024 * 1024;
 const DECOMPRESS_TIMEOUT_MS = 30_000;
+/**
+ * A plain list is read this much at a time and scanned as it comes, so a
+ * 50 MB index never sits in memory whole (issue #10: `check` peaked at
+ * ~280 MB RSS holding Debian's main index as one string; 512 KiB pieces measured ~115 MB).
+ */
+export const LIST_CHUNK_BYTES = 512 * 1024;
 
 /**
  * apt keeps lists compressed when Acquire::GzipIndexes is set (Docker images
@@ -147,13 +153,40 @@ async function readRelease(host: Host, path: string, problems: AptListProblem[])
   }
 }
 
-/** The text of an index, decompressed when apt keeps it compressed. */
-async function indexText(host: Host, path: string, compression: string | undefined): Promise<{ text: string } | { problem: AptListProblem }> {
+/**
+ * A plain index, scanned a piece at a time (Host.readFrom: whole lines, at
+ * most LIST_CHUNK_BYTES per call, no descriptor kept between calls). A list
+ * replaced while it is read (apt-get update renames new lists into place) is
+ * a problem for this run, not a mix of two files.
+ */
+async function scanPlainIndex(host: Host, path: string, wanted: ReadonlySet<string>): Promise<{ scanned: ScannedPackages } | { problem: AptListProblem }> {
   const evidence: Evidence[] = [{ file: path }];
-  if (!compression) {
-    const r = await host.read(path, { maxBytes: LIST_MAX_BYTES });
-    return r.ok ? { text: r.text } : { problem: { summary: readFailure(path, r), evidence } };
+  const scanner = new PackagesScanner((name) => wanted.has(name));
+  let offset = 0;
+  let inode: number | undefined;
+  for (;;) {
+    const chunk = await host.readFrom(path, offset, LIST_CHUNK_BYTES, inode === undefined ? {} : { inode });
+    if (chunk === null) return { problem: { summary: `cannot read ${path}: it does not exist`, evidence } };
+    if (chunk.rotated) return { problem: { summary: `cannot read ${path}: it changed while it was read (apt-get update running?); try again`, evidence } };
+    if (chunk.size > LIST_MAX_BYTES) return { problem: { summary: `cannot read ${path}: file too large`, evidence } };
+    inode = chunk.inode;
+    scanner.push(chunk.text);
+    if (chunk.nextOffset >= chunk.size) return { scanned: scanner.finish() };
+    if (chunk.nextOffset === offset) {
+      // No whole line left: the rest is a last line without "\n". Asking for exactly its
+      // length makes readFrom return it (a line as long as maxBytes comes back whole).
+      const rest = await host.readFrom(path, offset, chunk.size - offset, { inode });
+      if (!rest || rest.rotated) return { problem: { summary: `cannot read ${path}: it changed while it was read (apt-get update running?); try again`, evidence } };
+      scanner.push(rest.text);
+      return { scanned: scanner.finish() };
+    }
+    offset = chunk.nextOffset;
   }
+}
+
+/** The text of a compressed index, from its decompressor. */
+async function indexText(host: Host, path: string, compression: string): Promise<{ text: string } | { problem: AptListProblem }> {
+  const evidence: Evidence[] = [{ file: path }];
   const tool = DECOMPRESSORS[compression];
   // The decompressor opens the real path itself and would follow a link out of a --root tree.
   const own = await host.lstat(path);
@@ -184,10 +217,16 @@ async function scanIndex(host: Host, path: string, compression: string | undefin
 
   let entry: CachedIndex;
   try {
-    const read = await indexText(host, path, compression);
+    let read: { scanned: ScannedPackages } | { problem: AptListProblem };
+    if (compression) {
+      const text = await indexText(host, path, compression);
+      read = 'problem' in text ? text : { scanned: scanPackagesIndex(text.text, (name) => wanted.has(name)) };
+    } else {
+      read = await scanPlainIndex(host, path, wanted);
+    }
     if ('problem' in read) entry = { stamp, versions: [], problem: read.problem };
     else {
-      const scanned = scanPackagesIndex(read.text, (name) => wanted.has(name));
+      const scanned = read.scanned;
       const first = scanned.errors[0];
       const problem = first ? { summary: `malformed ${path}:${first.line}: ${first.message}`, evidence: [{ file: path, line: first.line }] } : null;
       entry = { stamp, versions: scanned.versions, problem };

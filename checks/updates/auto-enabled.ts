@@ -8,7 +8,8 @@ import { APT_CONF_MAIN, APT_CONF_PARTS, describeSetting, loadAptConf } from './a
 import { DPKG_STATUS } from './dpkg';
 import { finding, guardedCheck } from './finding';
 import { offer } from './fixes';
-import { gateOnUnattendedUpgrades } from './unattended';
+import { dnfEnabled, dnfOrSkip } from './dnf-checks';
+import { DNF_WATCH, gateOnUnattendedUpgrades } from './unattended';
 
 /** The two intervals that must be on (CHECKS.md); both default to 0 (off) in apt. */
 const REQUIRED = ['APT::Periodic::Update-Package-Lists', 'APT::Periodic::Unattended-Upgrade'];
@@ -28,10 +29,10 @@ export const autoEnabled: Check = guardedCheck({
   area: 'updates',
   title: 'Automatic updates are enabled',
   severity: 'high',
-  watch: [APT_CONF_PARTS, APT_CONF_MAIN, DPKG_STATUS],
+  watch: [APT_CONF_PARTS, APT_CONF_MAIN, DPKG_STATUS, ...DNF_WATCH, '/etc/systemd/system/timers.target.wants'],
   interval: 3600,
   async run(host) {
-    const gate = await gateOnUnattendedUpgrades(autoEnabled, host);
+    const gate = await gateOnUnattendedUpgrades(autoEnabled, host, () => dnfOrSkip(autoEnabled, host, (dnf) => dnfEnabled(autoEnabled, host, dnf)));
     if (gate) return gate;
 
     const { conf, problems } = await loadAptConf(host);

@@ -4,18 +4,20 @@ import type { Check } from '../../src/core/types';
 import { DPKG_STATUS, lookupPackage } from './dpkg';
 import { finding, guardedCheck } from './finding';
 import { offer } from './fixes';
-import { NOT_APT, UU_PACKAGE } from './unattended';
+import { dnfInstalled, dnfOrSkip } from './dnf-checks';
+import { DNF5_DEFAULTS } from './dnf';
+import { UU_PACKAGE } from './unattended';
 
 export const autoInstalled: Check = guardedCheck({
   id: 'updates.auto.installed',
   area: 'updates',
   title: 'Automatic updates are installed',
   severity: 'high',
-  watch: [DPKG_STATUS],
+  watch: [DPKG_STATUS, '/usr/bin/dnf-automatic', DNF5_DEFAULTS],
   interval: 3600,
   async run(host) {
     const lookup = await lookupPackage(host, UU_PACKAGE);
-    if (lookup.kind === 'no-dpkg') return finding(autoInstalled, 'skip', NOT_APT);
+    if (lookup.kind === 'no-dpkg') return dnfOrSkip(autoInstalled, host, (dnf) => dnfInstalled(autoInstalled, host, dnf));
     if (lookup.kind === 'error') return finding(autoInstalled, 'error', lookup.summary, lookup.evidence);
     const p = lookup.presence;
     const install = offer('updates.install-unattended');

@@ -7,7 +7,8 @@ import type { Host } from '../../src/host/host';
 import { newestRun, parseUnattendedUpgradesLog, uuLogTimeToDate } from '../../src/parse/unattended-upgrades-log';
 import { finding, guardedCheck, readFailure, thrownMessage } from './finding';
 import { updatesPolicy } from './policy';
-import { gateOnUnattendedUpgrades } from './unattended';
+import { dnfLastRun, dnfOrSkip } from './dnf-checks';
+import { DNF_WATCH, gateOnUnattendedUpgrades } from './unattended';
 
 export const UU_LOG = '/var/log/unattended-upgrades/unattended-upgrades.log';
 /** Touched by apt.systemd.daily only after unattended-upgrade exits 0. */
@@ -68,11 +69,11 @@ export const autoLastRun: Check = guardedCheck({
   area: 'updates',
   title: 'Automatic updates ran recently',
   severity: 'medium',
-  watch: [UU_LOG, '/var/lib/apt/periodic'],
+  watch: [UU_LOG, '/var/lib/apt/periodic', ...DNF_WATCH, '/var/log/dnf.rpm.log', '/var/log/dnf5.log'],
   // The age grows with no file changing: re-judge hourly.
   interval: 3600,
   async run(host, ctx: RunContext) {
-    const gate = await gateOnUnattendedUpgrades(autoLastRun, host);
+    const gate = await gateOnUnattendedUpgrades(autoLastRun, host, () => dnfOrSkip(autoLastRun, host, (dnf) => dnfLastRun(autoLastRun, host, dnf, ctx)));
     if (gate) return gate;
 
     const fromLog = await lastRunFromLog(host);

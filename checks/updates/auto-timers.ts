@@ -7,6 +7,7 @@ import { finding, guardedCheck } from './finding';
 import { offer } from './fixes';
 import { updatesPolicy } from './policy';
 import { describeUnit, systemdIsRunning, unitEvidence, unitState } from './systemd-units';
+import { dnfTimers, dnfOrSkip } from './dnf-checks';
 import { gateOnUnattendedUpgrades } from './unattended';
 
 const TIMERS = updatesPolicy.apt.timers;
@@ -19,7 +20,7 @@ export const autoTimers: Check = guardedCheck({
   watch: ['/etc/systemd/system', '/etc/systemd/system/timers.target.wants', '/run/systemd/system'],
   interval: 3600,
   async run(host) {
-    const gate = await gateOnUnattendedUpgrades(autoTimers, host);
+    const gate = await gateOnUnattendedUpgrades(autoTimers, host, () => dnfOrSkip(autoTimers, host, (dnf) => dnfTimers(autoTimers, host, dnf)));
     if (gate) return gate;
 
     const states = await Promise.all(TIMERS.map(async (name) => ({ name, state: await unitState(host, name) })));

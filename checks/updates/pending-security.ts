@@ -7,17 +7,25 @@ import type { Check, Evidence, Item, RunContext } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
 import { finding, guardedCheck, listSome } from './finding';
 import { APT_LISTS } from './apt-lists';
+import { detectDnf, noPackageManagerReason } from './dnf';
 import { DPKG_STATUS } from './dpkg';
 import { describeSource, describeUpdate, listsAge, NOT_MODELLED, readPendingUpdates, updateEvidence, type PendingUpdate } from './pending';
 import { updatesPolicy } from './policy';
 
 const POLICY = updatesPolicy.pending;
 
-/** Why an rpm system is skipped: dnf's advisories are not read yet. */
+/**
+ * Why a non-apt system is skipped. dnf's pending advisories come only from
+ * `dnf updateinfo list --security` (its own metadata cache), which must never
+ * run against a sysroot (it would read this machine's repositories), and on
+ * the live system is not wired up yet.
+ */
 export async function notAptReason(host: Host): Promise<string> {
-  const rpm = (await host.stat('/var/lib/rpm')) !== null || (await host.stat('/usr/bin/dnf')) !== null || (await host.stat('/usr/bin/dnf5')) !== null;
-  const base = `no dpkg database (${DPKG_STATUS}): not an apt system`;
-  return rpm ? `${base}; on this dnf system pending updates (dnf updateinfo list --security) are not checked yet` : base;
+  const dnf = await detectDnf(host);
+  if (!dnf) return noPackageManagerReason(host);
+  const command = dnf.flavour === 'dnf5' ? 'dnf5 advisory list --security --updates' : 'dnf updateinfo list --security';
+  if (host.root !== '/') return `${dnf.flavour} system under --root: pending updates come from \`${command}\`, which hardtop never runs on a sysroot`;
+  return `${dnf.flavour} system: pending updates (\`${command}\`) are not checked yet`;
 }
 
 function securityItem(u: PendingUpdate): Item {

@@ -7,6 +7,12 @@ export interface UpdatesPolicy {
   apt: { timers: string[]; package: string };
   reboot: { summaryPackages: number };
   pending: { securityNames: string[]; securitySuffixes: string[]; listsWarnAfterDays: number; summaryPackages: number };
+  dnf: {
+    config: string;
+    dnf4: DnfFlavourPolicy & { program: string };
+    dnf5: DnfFlavourPolicy & { defaults: string };
+    enable: { upgrade_type: string; apply_updates: string; reboot: string };
+  };
   staleServices: {
     ignorePrefixes: string[];
     ignorePatterns: string[];
@@ -15,6 +21,15 @@ export interface UpdatesPolicy {
     summaryServices: number;
     restartNever: string[];
   };
+}
+
+export interface DnfFlavourPolicy {
+  package: string;
+  /** Timers whose runs install updates (first: the one the fix enables). */
+  applyTimers: string[];
+  /** Timers that only download or notify. */
+  otherTimers: string[];
+  log: string;
 }
 
 function isStringList(v: unknown): v is string[] {
@@ -61,6 +76,18 @@ export function policyProblems(p: UpdatesPolicy): string[] {
   for (const key of ['maxProcesses', 'budgetMs', 'summaryServices'] as const) {
     if (!Number.isInteger(stale[key]) || stale[key] < 1) problems.push(`staleServices.${key} must be an integer ≥ 1`);
   }
+  const dnf = p.dnf;
+  if (!dnf.config.startsWith('/')) problems.push('dnf.config must be an absolute path');
+  for (const [name, f] of Object.entries({ dnf4: dnf.dnf4, dnf5: dnf.dnf5 })) {
+    if (!isStringList(f.applyTimers) || f.applyTimers.length === 0 || f.applyTimers.some((t) => !t.endsWith('.timer'))) problems.push(`dnf.${name}.applyTimers must be unit names ending in .timer`);
+    if (!Array.isArray(f.otherTimers) || f.otherTimers.some((t) => typeof t !== 'string' || !t.endsWith('.timer'))) problems.push(`dnf.${name}.otherTimers must be unit names ending in .timer`);
+    if (typeof f.package !== 'string' || f.package === '') problems.push(`dnf.${name}.package must be a package name`);
+    if (!f.log.startsWith('/')) problems.push(`dnf.${name}.log must be an absolute path`);
+  }
+  if (!dnf.dnf4.program.startsWith('/') || !dnf.dnf5.defaults.startsWith('/')) problems.push('dnf.dnf4.program and dnf.dnf5.defaults must be absolute paths');
+  if (dnf.enable.upgrade_type !== 'security' && dnf.enable.upgrade_type !== 'default') problems.push('dnf.enable.upgrade_type must be security or default');
+  if (dnf.enable.apply_updates !== 'yes') problems.push('dnf.enable.apply_updates must be yes');
+  if (!['never', 'when-changed', 'when-needed'].includes(dnf.enable.reboot)) problems.push('dnf.enable.reboot must be never, when-changed or when-needed');
   return problems;
 }
 

@@ -34,20 +34,20 @@ const NEW_FILE = [
   '',
 ].join('\n');
 
-test('the area has reboot.set-policy and reboot.restart-services, each verified by its check; failing findings name only fixes that exist', async (t) => {
+test('the area has its three fixes, each verified by its check (reboot.schedule by none: the reboot is pending by design); failing findings name them', async (t) => {
   t.deepEqual(
     fixes.map((f) => [f.id, f.area, f.risk, f.verifies]),
     [
       ['reboot.set-policy', 'reboot', 'disruptive', ['reboot.policy']],
       ['reboot.restart-services', 'reboot', 'disruptive', ['reboot.stale-services']],
+      ['reboot.schedule', 'reboot', 'disruptive', undefined],
     ],
   );
   const off = hostOf(`${ROOTS}/deb12-auto-off`);
   t.deepEqual((await rebootPolicy.run(off, ctx)).fixes, ['reboot.set-policy']);
-  // reboot.schedule is not written yet: a pending reboot names no fix.
   const required = await rebootRequired.run(off, ctx);
   t.is(required.status, 'fail');
-  t.deepEqual(required.fixes, []);
+  t.deepEqual(required.fixes, ['reboot.schedule']);
 });
 
 test('the reboot time comes from assets/policy/updates.json and must be a clock time shutdown accepts', (t) => {

@@ -71,6 +71,7 @@ test('the area has its fixes, each verified by the check it fixes', (t) => {
       ['updates.install-unattended', 'updates', 'disruptive', ['updates.auto.installed']],
       ['updates.enable-unattended', 'updates', 'safe', ['updates.auto.enabled']],
       ['updates.enable-timers', 'updates', 'safe', ['updates.auto.timers']],
+      ['updates.enable-dnf-automatic', 'updates', 'disruptive', ['updates.auto.enabled']],
     ],
   );
 });
