@@ -12,10 +12,11 @@
 // options and -C then rejects it as a relative path. That known packaging
 // fault alone is a warn with the explanation; anything else fails.
 
-import type { Check, Evidence } from '../../src/core/types';
+import type { Check, Evidence, Finding } from '../../src/core/types';
 import type { ExecResult, Host } from '../../src/host/host';
 import { rebaseRkhunterConf, rkhWhere, type ParsedRkhConf, type RkhConfFile } from '../../src/parse/rkhunter-conf';
 import { finding, guardedCheck, thrownMessage } from '../updates/finding';
+import { CONFIG_CACHE_FILE, configCheckKey, readCachedRun, writeCachedRun, type ConfigCheckRun } from './config-cache';
 import { loadRkhunterConfig, MAIN_CONF } from './config-files';
 import { rkhunterPolicy } from './policy';
 import { gateOnRkhunter } from './presence';
@@ -23,7 +24,9 @@ import { gateOnRkhunter } from './presence';
 const LOCAL_CONF = '/etc/rkhunter.conf.local';
 const WEB_CMD_FAULT = /^Invalid WEB_CMD configuration option: Relative pathname: (["']).*\1$/;
 
-type CheckRun = { kind: 'ran'; result: ExecResult; output: string[]; command: string; staged: boolean } | { kind: 'cannot'; status: 'skip' | 'error'; summary: string };
+type CheckRun =
+  | { kind: 'ran'; run: ConfigCheckRun; timedOut: boolean; /** Set when the verdict is a remembered one. */ cachedAt: Date | null }
+  | { kind: 'cannot'; status: 'skip' | 'error'; summary: string };
 
 function outputLines(r: ExecResult, map: (s: string) => string): string[] {
   return `${r.stdout}\n${r.stderr}`
@@ -32,13 +35,17 @@ function outputLines(r: ExecResult, map: (s: string) => string): string[] {
     .filter((l) => l !== '');
 }
 
+function ran(result: ExecResult, output: string[], command: string, staged: boolean): CheckRun {
+  return { kind: 'ran', run: { exitCode: result.exitCode, signal: result.signal, output, command, staged }, timedOut: result.timedOut, cachedAt: null };
+}
+
 async function runConfigCheck(host: Host, main: string, files: RkhConfFile[]): Promise<CheckRun> {
   const timeoutMs = rkhunterPolicy.config.checkTimeoutMs;
   if (host.root === '/') {
     const args = ['-C', '--configfile', main];
     const result = await host.exec('rkhunter', args, { timeoutMs });
     if (result.spawnError) return { kind: 'cannot', status: 'error', summary: `cannot run rkhunter -C: ${result.spawnError}` };
-    return { kind: 'ran', result, output: outputLines(result, (s) => s), command: `rkhunter ${args.join(' ')}`, staged: false };
+    return ran(result, outputLines(result, (s) => s), `rkhunter ${args.join(' ')}`, false);
   }
   // A sysroot: check the sysroot's files with this machine's rkhunter.
   if (!(await host.which('rkhunter'))) {
@@ -59,12 +66,32 @@ async function runConfigCheck(host: Host, main: string, files: RkhConfFile[]): P
     if (result.spawnError) return { kind: 'cannot', status: 'error', summary: `cannot run rkhunter -C: ${result.spawnError}` };
     // Staged and rebased paths back to host paths.
     const toHost = (s: string) => s.split(stage.path).join('').split(`${host.root}/`).join('/');
-    return { kind: 'ran', result, output: outputLines(result, toHost), command: `rkhunter -C --configfile ${main}`, staged: true };
+    return ran(result, outputLines(result, toHost), `rkhunter -C --configfile ${main}`, true);
   } catch (err) {
     return { kind: 'cannot', status: 'error', summary: `cannot stage the configuration for rkhunter -C: ${thrownMessage(err)}` };
   } finally {
     await stage.dispose().catch(() => undefined);
   }
+}
+
+/** Where and for how long a verdict of rkhunter -C is remembered (config-cache.ts). */
+export interface ConfigCheckCache {
+  file: string;
+  maxAgeSeconds: number;
+  now: Date;
+}
+
+/** rkhunter -C, or its remembered verdict when neither the configuration nor rkhunter changed since. */
+async function cachedConfigCheck(host: Host, main: string, files: RkhConfFile[], skipped: string[], cache: ConfigCheckCache | null): Promise<CheckRun> {
+  const key = cache ? await configCheckKey(host, files, skipped) : null;
+  if (cache && key) {
+    const hit = await readCachedRun(host, cache.file, key, cache.now, cache.maxAgeSeconds);
+    if (hit) return { kind: 'ran', run: hit.run, timedOut: false, cachedAt: hit.at };
+  }
+  const result = await runConfigCheck(host, main, files);
+  // A timeout says nothing about the configuration: never remembered.
+  if (cache && key && result.kind === 'ran' && !result.timedOut) await writeCachedRun(host, cache.file, key, result.run, cache.now);
+  return result;
 }
 
 /** The config line a message of rkhunter -C is about, when it names an option. */
@@ -90,9 +117,17 @@ export const rkhConfig: Check = guardedCheck({
   watch: [MAIN_CONF, LOCAL_CONF, '/etc/rkhunter.d'],
   interval: 3600,
   timeoutMs: rkhunterPolicy.config.checkTimeoutMs + 10_000,
-  // rkhunter -C forks ~850 processes (1.4–3 s): see docs/bench.md.
+  // rkhunter -C forks ~850 processes (1.4–3 s): see docs/bench.md. Remembered between runs (config-cache.ts).
   slow: true,
-  async run(host) {
+  run(host, ctx) {
+    // Only the live system's state dir: under --root a check writes nothing into the tree.
+    const cache = host.root === '/' ? { file: CONFIG_CACHE_FILE, maxAgeSeconds: rkhunterPolicy.config.cacheMaxAgeSeconds, now: ctx.now } : null;
+    return judgeConfig(host, cache);
+  },
+});
+
+/** The check itself, with the cache made explicit (tests give a sysroot one). */
+export async function judgeConfig(host: Host, cache: ConfigCheckCache | null): Promise<Finding> {
     const gate = await gateOnRkhunter(rkhConfig, host);
     if (gate.stop) return gate.stop;
     const config = await loadRkhunterConfig(host);
@@ -107,12 +142,16 @@ export const rkhConfig: Check = guardedCheck({
       return finding(rkhConfig, 'skip', `rkhunter -C runs only as root ("You must be the root user"): run hardtop as root to check ${read}`, files.map((f) => ({ file: f.path })));
     }
 
-    const ran = await runConfigCheck(host, main, files);
-    if (ran.kind === 'cannot') return finding(rkhConfig, ran.status, ran.summary, [{ file: main }]);
-    const { result, output, command } = ran;
+    const checked = await cachedConfigCheck(host, main, files, skipped, cache);
+    if (checked.kind === 'cannot') return finding(rkhConfig, checked.status, checked.summary, [{ file: main }]);
+    const result = checked.run;
+    const { output, command } = result;
     // Under --root the command ran on a staged copy: say so in the evidence (the summary keeps host paths).
-    const how = ran.staged ? 'on a staged copy with its absolute paths rebased under --root' : 'on the live files';
-    if (result.timedOut) return finding(rkhConfig, 'error', `${command} timed out`, [{ command }]);
+    const where = result.staged ? 'on a staged copy with its absolute paths rebased under --root' : 'on the live files';
+    const how = checked.cachedAt
+      ? `${where}; remembered from ${checked.cachedAt.toISOString()}: the configuration files and rkhunter are unchanged since`
+      : where;
+    if (checked.timedOut) return finding(rkhConfig, 'error', `${command} timed out`, [{ command }]);
 
     const parserNotes = conf.problems.map((p) => `${p.file}:${p.line}: ${p.message}`);
     const parserEvidence: Evidence[] = conf.problems.map((p) => ({ file: p.file, line: p.line, text: p.message }));
@@ -146,5 +185,4 @@ export const rkhConfig: Check = guardedCheck({
     const more = problems.length > 3 ? ` +${problems.length - 3} more` : '';
     const what = shown.length > 0 ? `${shown.join('; ')}${more}` : `exit ${result.exitCode ?? result.signal} with no message`;
     return finding(rkhConfig, 'fail', `${command} rejects the configuration: ${what}${ignored}`, [...evidence, ...parserEvidence]);
-  },
-});
+}

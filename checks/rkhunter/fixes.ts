@@ -9,9 +9,9 @@ import { installRkhunter } from './fix-install';
 import { updatePropertyDb } from './fix-propupd';
 import { runScan } from './fix-scan';
 import { scheduleDailyScan } from './fix-schedule';
-import { whitelistKnownFalsePositives } from './fix-whitelist';
+import { whitelistWarnings } from './fix-whitelist';
 
-export const fixes: Fix[] = [installRkhunter, setAptAutogen, scheduleDailyScan, updatePropertyDb, runScan, whitelistKnownFalsePositives];
+export const fixes: Fix[] = [installRkhunter, setAptAutogen, scheduleDailyScan, updatePropertyDb, runScan, whitelistWarnings];
 
 export function offer(...ids: string[]): string[] {
   return fixesThatExist(fixes, ids);

@@ -21,10 +21,11 @@ import { lookupPackage } from '../updates/dpkg';
 import { oneLine } from '../updates/finding';
 import { loadRkhunterConfig, MAIN_CONF, type ConfigLoad } from './config-files';
 import { loadLastScan, type LastScan } from './log-load';
-import { contentDiffers, dpkgOwners, dpkgVerify, type OwnerLookup, type VerifyLookup } from './package-verify';
+import { rpmContentDiffers, rpmContentUnknown, type RpmVerifyOutput } from '../../src/parse/rpm-verify';
+import { contentDiffers, dpkgOwners, dpkgVerify, isRpmSystem, rpmVerifyFiles, type OwnerLookup, type RpmVerifyLookup, type VerifyLookup } from './package-verify';
 import { rkhunterPolicy, type KnownPath, type WarningKind } from './policy';
 import { classifyWarning, type ClassifiedWarning } from './warning-kinds';
-import { pathMatches, sshRootUnsetAllowed, testDisabledBy, whitelistedBy } from './whitelist';
+import { pathMatches, sshProtocolUnsetAllowed, sshRootUnsetAllowed, testDisabledBy, whitelistedBy } from './whitelist';
 
 export const LOCAL_CONF = '/etc/rkhunter.conf.local';
 
@@ -88,7 +89,7 @@ interface Flagged {
   subject: string;
 }
 
-interface Verdict {
+export interface Verdict {
   status: Status;
   label: string;
   why: string;
@@ -136,6 +137,11 @@ function whitelistVerdict(conf: ParsedRkhConf | null, f: Flagged): Verdict | nul
     }
     case 'ssh-root-unset': {
       const v = wl('ALLOW_SSH_ROOT_USER', sshRootUnsetAllowed(conf));
+      if (v) return v;
+      break;
+    }
+    case 'ssh-protocol-unset': {
+      const v = wl('ALLOW_SSH_PROT_V1', sshProtocolUnsetAllowed(conf));
       if (v) return v;
       break;
     }
@@ -198,6 +204,8 @@ export function safeWhitelistValue(value: string): boolean {
  */
 export function whitelistLineFor(kind: WarningKind, subject: string, known: KnownPath | null): WhitelistLine | null {
   if (kind === 'ssh-root-unset') return { option: 'ALLOW_SSH_ROOT_USER', value: 'unset', line: 'ALLOW_SSH_ROOT_USER=unset' };
+  // 2: "Protocol not set is fine" (rkhunter's own default in Debian's rkhunter.conf).
+  if (kind === 'ssh-protocol-unset') return { option: 'ALLOW_SSH_PROT_V1', value: '2', line: 'ALLOW_SSH_PROT_V1=2' };
   const option = PATH_WHITELISTS[kind];
   if (!option) return null;
   const value = known?.path ?? subject;
@@ -226,20 +234,80 @@ function permissionsVerdict(c: ClassifiedWarning): Verdict | null {
 interface PackageFacts {
   owners: OwnerLookup | null;
   verify: VerifyLookup | null;
-  /** Why files cannot be cross-checked at all (not a dpkg system …). */
+  /** rpm systems: `rpm -V -f` on the flagged files (live system only). */
+  rpm: RpmVerifyLookup | null;
+  /** Why files cannot be cross-checked at all (no package manager …). */
   unavailable: string | null;
+}
+
+async function rpmFacts(host: Host, files: string[]): Promise<PackageFacts> {
+  const none = { owners: null, verify: null, rpm: null };
+  if (!(await isRpmSystem(host))) return { ...none, unavailable: 'neither dpkg nor rpm keeps a package database here' };
+  // rpm --root would chroot into the tree and read its database with this machine's rpm.
+  if (host.root !== '/') return { ...none, unavailable: 'an rpm system: rpm -V is run on the live system only, not under --root' };
+  if (!(await host.which('rpm'))) return { ...none, unavailable: 'an rpm system without the rpm program' };
+  const rpm = await rpmVerifyFiles(host, files);
+  if (rpm.error) return { ...none, unavailable: `${rpm.command} failed: ${rpm.error}` };
+  return { ...none, rpm, unavailable: null };
 }
 
 async function packageFacts(host: Host, flagged: Flagged[]): Promise<PackageFacts> {
   const files = flagged.filter((f) => f.classified.kind === 'file-properties' && f.subject.startsWith('/')).map((f) => f.subject);
-  if (files.length === 0) return { owners: null, verify: null, unavailable: null };
+  if (files.length === 0) return { owners: null, verify: null, rpm: null, unavailable: null };
   const dpkg = await lookupPackage(host, 'dpkg');
-  if (dpkg.kind === 'no-dpkg') return { owners: null, verify: null, unavailable: 'not a dpkg system (rpm -V is not built yet)' };
+  if (dpkg.kind === 'no-dpkg') return rpmFacts(host, files);
   const owners = await dpkgOwners(host, files);
-  if (owners.error) return { owners, verify: null, unavailable: `${owners.command} failed: ${owners.error}` };
+  if (owners.error) return { owners, verify: null, rpm: null, unavailable: `${owners.command} failed: ${owners.error}` };
   const packages = [...new Set([...owners.owners.values()].map((o) => o.packages[0]))];
   const verify = await dpkgVerify(host, packages.slice(0, rkhunterPolicy.verify.maxPackages));
-  return { owners, verify, unavailable: null };
+  return { owners, verify, rpm: null, unavailable: null };
+}
+
+const RPM_COLUMNS: Record<string, string> = { M: 'mode', U: 'owner', G: 'group', D: 'device', L: 'link target', P: 'capabilities' };
+
+/**
+ * The verdict on a changed file from `rpm -V -f`'s answer. Pure. rpm prints
+ * nothing for a file that matches its package, so silence about an owned
+ * file means it matches.
+ */
+export function rpmPropertiesVerdict(subject: string, changed: string, lookup: { output: RpmVerifyOutput; command: string }): Verdict {
+  const out = lookup.output;
+  if (out.notOwned.has(subject)) {
+    return {
+      status: 'warn',
+      label: 'not verifiable',
+      why: `${changed} changed; no package owns it (rpm -qf), so rpm cannot vouch for it: check it by hand`,
+      evidence: [{ command: lookup.command, text: `file ${subject} is not owned by any package` }],
+    };
+  }
+  const r = out.differs.get(subject);
+  const cmd: Evidence = { command: lookup.command, text: r ? `${r.flags} ${r.attr || ' '} ${subject}` : `nothing printed for ${subject}: it matches its package` };
+  if (r && rpmContentDiffers(r)) {
+    return {
+      status: 'fail',
+      label: POSSIBLE_TAMPERING,
+      why: `${changed} changed and rpm -V says ${subject} ${r.flags === 'missing' ? 'is missing' : `differs from its package (${r.flags})`}`,
+      evidence: [cmd],
+    };
+  }
+  if (r && rpmContentUnknown(r)) {
+    return { status: 'warn', label: 'not verified', why: `${changed} changed; rpm -V could not compare its contents (${r.flags}): check it by hand`, evidence: [cmd] };
+  }
+  const attrs = r ? [...new Set([...r.flags].map((c) => RPM_COLUMNS[c]).filter((x): x is string => x !== undefined))] : [];
+  if (attrs.length > 0) {
+    return {
+      status: 'warn',
+      label: 'attributes changed',
+      why: `${changed} changed; the contents match its package (rpm -V), but its ${attrs.join(', ')} differ from the package's (${r?.flags}): check with ls -l`,
+      evidence: [cmd],
+    };
+  }
+  return {
+    status: 'warn',
+    label: UPGRADE_NOISE,
+    why: `${changed} changed, but the file matches the package that owns it (rpm -V): rkhunter's database is older than the package; run rkhunter --propupd`,
+    evidence: [cmd],
+  };
 }
 
 function propertiesVerdict(f: Flagged, facts: PackageFacts): Verdict {
@@ -248,6 +316,7 @@ function propertiesVerdict(f: Flagged, facts: PackageFacts): Verdict {
   const risky = permissionsVerdict(c);
   if (risky) return risky;
   if (facts.unavailable) return { status: 'warn', label: 'not verified', why: `${changed} changed; not cross-checked: ${facts.unavailable}`, evidence: [] };
+  if (facts.rpm?.output) return rpmPropertiesVerdict(f.subject, changed, { output: facts.rpm.output, command: facts.rpm.command });
   const owner = facts.owners?.owners.get(f.subject);
   if (!owner) {
     return {
@@ -343,7 +412,7 @@ export async function judgeLastScan(host: Host, opts: JudgeOptions = {}): Promis
   if (scan.kind !== 'scan') return scan;
 
   const flagged = scan.run.warnings.flatMap(flag);
-  const facts = opts.verifyPackages === false ? { owners: null, verify: null, unavailable: 'not cross-checked' } : await packageFacts(host, flagged);
+  const facts = opts.verifyPackages === false ? { owners: null, verify: null, rpm: null, unavailable: 'not cross-checked' } : await packageFacts(host, flagged);
   const items = flagged.map((f): JudgedItem => {
     const { verdict: v, known, whitelist } = verdictFor(f, conf, facts, localConf);
     const test = f.warning.test ? `${f.warning.test}: ` : '';

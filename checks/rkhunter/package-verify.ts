@@ -2,9 +2,11 @@
 // file (`dpkg-query -S`), and does the file on disk still match that package
 // (`dpkg --verify`, which compares md5sums with the package's)? Real dpkg,
 // through host.exec; under --root it reads the sysroot's database and files
-// (--admindir / --root), never this machine's.
+// (--admindir / --root), never this machine's. On rpm systems, `rpm -V -f`
+// answers both at once (live system only).
 
 import type { Host } from '../../src/host/host';
+import { parseRpmVerify, type RpmVerifyOutput } from '../../src/parse/rpm-verify';
 import { rkhunterPolicy } from './policy';
 
 export interface Owner {
@@ -125,4 +127,48 @@ export async function dpkgVerify(host: Host, packages: readonly string[]): Promi
 /** dpkg --verify's flags: the third column is the md5sum test. */
 export function contentDiffers(flags: string): boolean {
   return flags === 'missing' || flags[2] === '5';
+}
+
+// --- rpm (RHEL, Fedora, SUSE …) ---------------------------------------------
+
+/** Where rpm keeps its database: /var/lib/rpm, or /usr/lib/sysimage/rpm (rpm 4.16+, Fedora 36+/RHEL 10). */
+export const RPM_DB_DIRS = ['/var/lib/rpm', '/usr/lib/sysimage/rpm'];
+
+export async function isRpmSystem(host: Host): Promise<boolean> {
+  for (const d of RPM_DB_DIRS) {
+    const st = await host.stat(d);
+    if (st?.kind === 'dir') return true;
+  }
+  return false;
+}
+
+export interface RpmVerifyLookup {
+  output: RpmVerifyOutput | null;
+  error: string | null;
+  command: string;
+}
+
+/**
+ * `rpm -V -f FILE…`: verifies the packages that own the files, in one run.
+ * --noscripts: a package's %verifyscript is code from the package, not ours
+ * to run; --nodeps: dependencies are not what we ask. Only on the live
+ * system: rpm --root would chroot into the tree, and its database format
+ * may not be this rpm's (the caller says so instead).
+ */
+export async function rpmVerifyFiles(host: Host, paths: readonly string[]): Promise<RpmVerifyLookup> {
+  const asked = [...new Set(paths.filter(literalPath))];
+  const command = `rpm -V --nodeps --noscripts -f <${asked.length} files>`;
+  if (asked.length === 0) return { output: parseRpmVerify(''), error: null, command };
+  const r = await host.exec('rpm', ['-V', '--nodeps', '--noscripts', '-f', ...asked], { timeoutMs: rkhunterPolicy.verify.timeoutMs });
+  const err = failure(r);
+  if (err) return { output: null, error: err, command };
+  // rpm -V exits non-zero whenever a file fails a test: the output, not the code, is the answer.
+  const output = parseRpmVerify(r.stdout, r.stderr);
+  const first = output.unread[0];
+  if (first) return { output: null, error: `unexpected output at line ${first.line}: ${JSON.stringify(first.text.slice(0, 120))}`, command };
+  // A file rpm says nothing about must be one it verified: a silent failure would read as "matches".
+  if (r.exitCode !== 0 && output.differs.size === 0 && output.notOwned.size === 0) {
+    return { output: null, error: `exit ${r.exitCode}: ${r.stderr.trim().split('\n')[0] ?? ''}`, command };
+  }
+  return { output, error: null, command };
 }

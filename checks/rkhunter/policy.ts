@@ -42,7 +42,8 @@ export interface RkhunterPolicy {
   lastScan: { maxAgeDays: number; futureToleranceHours: number };
   propdb: { defaultDbDir: string; file: string };
   log: { defaultPath: string; maxBytes: number };
-  config: { checkTimeoutMs: number };
+  /** cacheMaxAgeSeconds: how long a remembered rkhunter -C verdict is trusted (it also checks paths no cache key sees). */
+  config: { checkTimeoutMs: number; cacheMaxAgeSeconds: number };
   verify: { timeoutMs: number; maxPackages: number };
   /** Packages that run /etc/cron.daily (Debian names), and the one to suggest when none is installed. */
   schedule: { cronPackages: string[]; suggestPackage: string };
@@ -60,6 +61,7 @@ export function policyProblems(p: RkhunterPolicy): string[] {
   positive('lastScan.futureToleranceHours', p.lastScan.futureToleranceHours);
   positive('log.maxBytes', p.log.maxBytes);
   positive('config.checkTimeoutMs', p.config.checkTimeoutMs);
+  positive('config.cacheMaxAgeSeconds', p.config.cacheMaxAgeSeconds);
   positive('verify.timeoutMs', p.verify.timeoutMs);
   positive('verify.maxPackages', p.verify.maxPackages);
   if (p.schedule.cronPackages.length === 0 || !p.schedule.cronPackages.includes(p.schedule.suggestPackage)) {

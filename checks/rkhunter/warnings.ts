@@ -4,12 +4,14 @@
 // that silences it), upgrade noise or possible tampering (dpkg cross-check),
 // or the policy's verdict for its kind.
 
-import type { Check, Evidence, RunContext, Status } from '../../src/core/types';
+import type { Check, Evidence, Item, RunContext, Status } from '../../src/core/types';
 import { finding, guardedCheck, listSome } from '../updates/finding';
 import { offer } from './fixes';
 import { JUDGE_WATCH, judgeLastScan, KNOWN_FALSE_POSITIVE, POSSIBLE_TAMPERING, UPGRADE_NOISE, type JudgedItem } from './judge';
 import { isoMinute } from './log-load';
+import { whitelistWarnings } from './fix-whitelist';
 import { gateOnRkhunter } from './presence';
+import { whitelistArgsFor } from './whitelist-target';
 
 const ORDER: Status[] = ['fail', 'error', 'warn', 'info', 'pass', 'skip'];
 function worst(statuses: Status[]): Status {
@@ -65,7 +67,13 @@ export const rkhWarnings: Check = guardedCheck({
       summary = `${head}${extra ? `, ${extra}` : ''}: ${listSome(sorted.map((i) => `${i.subject} [${i.label}]`), 4)}`;
     }
     const f = finding(rkhWarnings, finalStatus, `${summary}${unfinished}`, [scanEvidence], finalStatus === 'pass' ? [] : fixesFor(counted));
-    f.items = items.map((i) => ({ subject: i.subject, status: i.status, summary: i.summary, evidence: i.evidence }));
+    f.items = items.map((i) => {
+      const item: Item = { subject: i.subject, status: i.status, summary: i.summary, evidence: i.evidence };
+      // The fix that whitelists this warning alone (the dashboard's f on a picked item).
+      const args = whitelistArgsFor(i);
+      if (args) item.fix = { id: whitelistWarnings.id, args };
+      return item;
+    });
     return f;
   },
 });

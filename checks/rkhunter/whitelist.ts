@@ -143,3 +143,12 @@ export function sshRootUnsetAllowed(conf: ParsedRkhConf): RkhValue | null {
   const v = rkhSingle(conf, 'ALLOW_SSH_ROOT_USER');
   return v && v.value.toLowerCase() === 'unset' ? v : null;
 }
+
+/**
+ * ALLOW_SSH_PROT_V1=2: rkhunter then accepts a missing Protocol line (and a
+ * Protocol naming 1, which OpenSSH 7.4 and later refuse to start with anyway).
+ */
+export function sshProtocolUnsetAllowed(conf: ParsedRkhConf): RkhValue | null {
+  const v = rkhSingle(conf, 'ALLOW_SSH_PROT_V1');
+  return v && v.value === '2' ? v : null;
+}

@@ -87,7 +87,19 @@ export function parseRkhunterConf(files: readonly RkhConfFile[]): ParsedRkhConf 
       const lineNo = i + 1;
       const m = OPTION_LINE.exec(text);
       if (m) {
-        result.lines.push({ key: m[1], raw: m[2], file: file.path, line: lineNo });
+        // rkhunter reads with grep and sed, which keep a CRLF file's CR: it
+        // becomes part of the value ("/bin/false\r" does not exist, "unset\r"
+        // is not "unset"). Kept in `raw` the same way, and said.
+        const cr = rawLine.endsWith('\r');
+        result.lines.push({ key: m[1], raw: cr ? `${m[2]}\r` : m[2], file: file.path, line: lineNo });
+        if (cr) {
+          result.problems.push({
+            file: file.path,
+            line: lineNo,
+            text,
+            message: `"${text}" ends with a carriage return (a CRLF line end): rkhunter reads it as part of the value`,
+          });
+        }
         return;
       }
       const trimmed = text.trim();
@@ -128,7 +140,8 @@ export function rkhSingle(conf: ParsedRkhConf, key: string): RkhValue | null {
   const all = linesOf(conf, key);
   const last = all[all.length - 1];
   if (!last || isUnsetValue(last.raw)) return null;
-  const value = keepsQuotes(key) ? last.raw : last.raw.replace(/["'\s]/g, '');
+  // get_option deletes quotes, spaces and tabs (tr -d), nothing else: a CR stays.
+  const value = keepsQuotes(key) ? last.raw : last.raw.replace(/["' \t]/g, '');
   return value === '' ? null : { value, from: last };
 }
 

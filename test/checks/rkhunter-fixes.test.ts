@@ -18,7 +18,7 @@ import { installRkhunter } from '../../checks/rkhunter/fix-install';
 import { updatePropertyDb } from '../../checks/rkhunter/fix-propupd';
 import { runScan } from '../../checks/rkhunter/fix-scan';
 import { scheduleDailyScan } from '../../checks/rkhunter/fix-schedule';
-import { appendWhitelist, rkhunterConfigValidation, whitelistKnownFalsePositives } from '../../checks/rkhunter/fix-whitelist';
+import { appendWhitelist, rkhunterConfigValidation, whitelistWarnings } from '../../checks/rkhunter/fix-whitelist';
 import { rkhInstalled } from '../../checks/rkhunter/installed';
 import { rkhLastScan } from '../../checks/rkhunter/last-scan';
 import { rkhPropdb } from '../../checks/rkhunter/propdb';
@@ -62,6 +62,11 @@ function claimsLive(root: string, network = false): Host {
 
 function planOf(fix: Fix, host: Host): Promise<Plan> {
   return fix.plan(host, ctx);
+}
+
+/** rkhunter.whitelist --arg warning=known: every known false positive at once. */
+function planKnown(host: Host): Promise<Plan> {
+  return whitelistWarnings.plan(host, ctx, { warning: 'known' });
 }
 
 function useLog(root: string, fixture: string): void {
@@ -352,7 +357,8 @@ test('appendWhitelist keeps the old text byte for byte and adds one commented li
   const entries = [{ line: 'ALLOWHIDDENDIR=/etc/.java', why: "Java's prefs", subjects: ['/etc/.java'] }];
   t.is(appendWhitelist(null, 'Added', entries), "# Added\n# /etc/.java: Java's prefs\nALLOWHIDDENDIR=/etc/.java\n");
   t.is(appendWhitelist('A=1', 'Added', entries), "A=1\n\n# Added\n# /etc/.java: Java's prefs\nALLOWHIDDENDIR=/etc/.java\n");
-  t.is(appendWhitelist('A=1\r\n', 'Added', entries), "A=1\r\n\r\n# Added\r\n# /etc/.java: Java's prefs\r\nALLOWHIDDENDIR=/etc/.java\r\n");
+  // LF even in a CRLF file: rkhunter would read a CR as part of the value.
+  t.is(appendWhitelist('A=1\r\n', 'Added', entries), "A=1\r\n\n# Added\n# /etc/.java: Java's prefs\nALLOWHIDDENDIR=/etc/.java\n");
   // Untrusted subjects never reach the file: not even in a comment, when they are odd.
   const odd = appendWhitelist(null, 'x\ny', [{ line: 'ALLOWDEVFILE=/dev/shm/a*', why: 'w', subjects: ['/dev/shm/a b\u001b[31m'] }]);
   t.is(odd, '# x y\n# w\nALLOWDEVFILE=/dev/shm/a*\n');
@@ -367,7 +373,7 @@ withRkhunter("whitelist: Debian's egrep wrapper → SCRIPTWHITELIST in a new rkh
   t.deepEqual(before.fixes, ['rkhunter.whitelist']);
   t.regex(before.items?.[0].summary ?? '', /if expected, whitelist it with SCRIPTWHITELIST=\/usr\/bin\/egrep in \/etc\/rkhunter.conf.local$/);
 
-  const plan = await planOf(whitelistKnownFalsePositives, host);
+  const plan = await planKnown(host);
   t.is(plan.guard, undefined);
   t.is(plan.title, 'Whitelist the one known false positive of the last rkhunter scan in /etc/rkhunter.conf.local');
   t.deepEqual(plan.edits, [
@@ -409,7 +415,7 @@ withRkhunter('whitelist: of a mixed scan only the known false positives are whit
   t.timeout(180_000);
   const root = copyRoot(t, 'rkh-warnings');
   const host = hostOf(root);
-  const plan = await planOf(whitelistKnownFalsePositives, host);
+  const plan = await planKnown(host);
   t.is(plan.guard, undefined);
   t.is(plan.title, 'Whitelist all 2 known false positives of the last rkhunter scan in /etc/rkhunter.conf.local');
   const original = read(root, LOCAL_CONF);
@@ -438,13 +444,13 @@ withRkhunter("whitelist: a line the real rkhunter -C rejects on the staged copy 
   const root = egrepRoot(t);
   fs.rmSync(real(root, '/usr/bin/egrep'));
   const host = hostOf(root);
-  const plan = await planOf(whitelistKnownFalsePositives, host);
+  const plan = await planKnown(host);
   t.is(plan.guard, undefined);
   await refusedAtApply(t, root, plan, 'validate', /^validation failed \(rkhunter -C accepts the staged configuration .*\): Invalid SCRIPTWHITELIST configuration option: Non-existent pathname: .*\/usr\/bin\/egrep; nothing was changed$/);
 
   // A hand-broken file, validated the way the fix builds its validation.
   const root2 = egrepRoot(t);
-  const good = await planOf(whitelistKnownFalsePositives, hostOf(root2));
+  const good = await planKnown(hostOf(root2));
   const brokenText = `${good.edits[0].after}BOGUS_OPTION=1\n`;
   const broken: Plan = {
     ...good,
@@ -459,7 +465,7 @@ test('whitelist: nothing known to whitelist, a later reset, a symlinked .local, 
   const props = copyRoot(t, 'rkh-warnings');
   useLog(props, 'debian12-properties-changed.log');
   write(props, '/usr/bin/ls', 'a trojaned ls\n');
-  const tampered = await planOf(whitelistKnownFalsePositives, hostOf(props));
+  const tampered = await planKnown(hostOf(props));
   t.regex(tampered.guard?.reason ?? '', /^nothing to whitelist: none of the 2 open warnings of the last scan \(2026-11-28 20:20Z, \/var\/log\/rkhunter.log:3\) is a known false positive with a whitelist line$/);
   t.deepEqual(tampered.edits, []);
   t.deepEqual(tampered.warnings, [
@@ -470,16 +476,16 @@ test('whitelist: nothing known to whitelist, a later reset, a symlinked .local, 
   // A drop-in read after .local empties the list again: the line would not take effect.
   const reset = copyRoot(t, 'rkh-warnings');
   write(reset, '/etc/rkhunter.d/99-reset.conf', 'ALLOWHIDDENDIR=""\n');
-  const resetPlan = await planOf(whitelistKnownFalsePositives, hostOf(reset));
+  const resetPlan = await planKnown(hostOf(reset));
   t.regex(resetPlan.guard?.reason ?? '', /^ALLOWHIDDENDIR=\/etc\/.java would not whitelist \/etc\/.java \(known false positive: /);
 
   const linked = copyRoot(t, 'rkh-warnings');
   fs.renameSync(real(linked, LOCAL_CONF), real(linked, '/etc/local.conf'));
   fs.symlinkSync('/etc/local.conf', real(linked, LOCAL_CONF));
-  t.regex((await planOf(whitelistKnownFalsePositives, hostOf(linked))).guard?.reason ?? '', /is a symlink; not rewriting what it points to \(rkhunter ignores a symlinked \/etc\/rkhunter.conf.local anyway\)$/);
+  t.regex((await planKnown(hostOf(linked))).guard?.reason ?? '', /is a symlink; not rewriting what it points to \(rkhunter ignores a symlinked \/etc\/rkhunter.conf.local anyway\)$/);
 
-  t.regex((await planOf(whitelistKnownFalsePositives, hostOf(copyRoot(t, 'rkh-default')))).guard?.reason ?? '', /^no scan to whitelist from: no \/var\/log\/rkhunter.log/);
-  t.is((await planOf(whitelistKnownFalsePositives, hostOf(copyRoot(t, 'rkh-none')))).guard?.reason, 'rkhunter is not installed (fix rkhunter.install)');
+  t.regex((await planKnown(hostOf(copyRoot(t, 'rkh-default')))).guard?.reason ?? '', /^no scan to whitelist from: no \/var\/log\/rkhunter.log/);
+  t.is((await planKnown(hostOf(copyRoot(t, 'rkh-none')))).guard?.reason, 'rkhunter is not installed (fix rkhunter.install)');
 });
 
 // ---------------------------------------------------------------------------

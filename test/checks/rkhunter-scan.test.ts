@@ -10,10 +10,14 @@
 import test from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { whitelistWarnings } from '../../checks/rkhunter/fix-whitelist';
 import { rkhLastScan } from '../../checks/rkhunter/last-scan';
 import { classifyWarning } from '../../checks/rkhunter/warning-kinds';
 import { rkhWarnings } from '../../checks/rkhunter/warnings';
 import { whitelistedBy } from '../../checks/rkhunter/whitelist';
+import { applyPlan } from '../../src/fix/engine';
+import { undo } from '../../src/fix/undo';
+import { createLocalHost } from '../../src/host/local-host';
 import { parseRkhunterConf } from '../../src/parse/rkhunter-conf';
 import { lastRunOf, parseRkhDate, parseRkhunterLog, rkhDateToDate } from '../../src/parse/rkhunter-log';
 import { rkhunter, rkhunterUnavailable, sandbox, type Sandbox } from './rkhunter-helpers';
@@ -80,7 +84,7 @@ real('a limited real scan: its log parses, its warnings are judged, a re-run dro
   t.is((await run(rkhWarnings, root, now)).status, kinds.length === 0 ? 'pass' : 'warn');
 });
 
-slow('whitelist round trip: the option our verdict names makes the real rkhunter drop a hidden-file warning', async (t) => {
+slow("whitelist round trip: the item's own fix (rkhunter.whitelist --arg warning=hidden-file:…) makes the real rkhunter drop a hidden-file warning", async (t) => {
   t.timeout(240_000);
   // A hidden file where rkhunter's hidden-file test looks (find /dev -name ".*"), for this test only.
   const probe = `/dev/shm/.hardtop-test-${process.pid}`;
@@ -99,18 +103,31 @@ slow('whitelist round trip: the option our verdict names makes the real rkhunter
 
   const root = copyRoot(t, 'rkh-default');
   fs.copyFileSync(path.join(box.dir, 'before.log'), path.join(root, 'var/log/rkhunter.log'));
-  const judged = await run(rkhWarnings, root, at(new Date().toISOString()));
+  const host = createLocalHost({ root, network: false });
+  const now = at(new Date().toISOString());
+  const judged = await run(rkhWarnings, root, now);
   const item = judged.items?.find((i) => i.subject === probe);
   t.is(item?.status, 'fail');
-  const hint = /whitelist it with (\w+)=(\S+) in \/etc\/rkhunter.conf.local$/.exec(item?.summary ?? '');
-  t.truthy(hint, item?.summary);
-  const local = `${hint?.[1]}=${hint?.[2]}\n`;
-  fs.writeFileSync(path.join(path.dirname(box.conf), 'rkhunter.conf.local'), local);
-  t.truthy(whitelistedBy(parseRkhunterConf([{ path: 'local', text: local }]), 'ALLOWHIDDENFILE', probe));
+  t.regex(item?.summary ?? '', /whitelist it with ALLOWHIDDENFILE=\S+ in \/etc\/rkhunter.conf.local$/);
+  t.deepEqual(item?.fix, { id: 'rkhunter.whitelist', args: { warning: `hidden-file:${probe}` } });
 
+  // The fix the item names, through the real engine (real rkhunter -C on the staged copy).
+  const plan = await whitelistWarnings.plan(host, now, item?.fix?.args);
+  t.is(plan.guard, undefined, plan.guard?.reason);
+  const outcome = await applyPlan(host, plan);
+  t.true(outcome.ok, JSON.stringify(outcome));
+  const written = fs.readFileSync(path.join(root, 'etc/rkhunter.conf.local'), 'utf8');
+  t.true(written.includes(`\nALLOWHIDDENFILE=${probe}\n`), written);
+  t.truthy(whitelistedBy(parseRkhunterConf([{ path: 'local', text: written }]), 'ALLOWHIDDENFILE', probe));
+
+  // The bytes the fix wrote, read by the real rkhunter next to the sandbox's config (its
+  // paths are this machine's, where the probe is): the re-run drops the warning.
+  fs.writeFileSync(path.join(path.dirname(box.conf), 'rkhunter.conf.local'), written);
   const after = scan(box, path.join(box.dir, 'after.log'), 'filesystem');
   t.false(after.run?.warnings.some((w) => w.message.includes(probe)), 'rkhunter no longer warns');
   t.true(after.parsed.runs[0].checks.length > 0);
+  t.true((await undo(host, {})).ok);
+  t.false(fs.existsSync(path.join(root, 'etc/rkhunter.conf.local')), 'undo removed the file the fix created');
 });
 
 slow("whitelist round trip: SCRIPTWHITELIST for Debian's egrep wrapper", async (t) => {

@@ -132,3 +132,18 @@ real('real rkhunter -C agrees: a space list restarts after an empty value; the l
   t.is(rkhSingle(parseRkhunterConf([{ path: 'c', text: fs.readFileSync(box.conf, 'utf8') }]), 'DBDIR')?.value, box.db);
   t.is(configCheck(box.conf).code, 0);
 });
+
+test('a CRLF line keeps its CR in the value, as rkhunter reads it, and is a problem with file:line', (t) => {
+  const conf = parseRkhunterConf([{ path: '/etc/rkhunter.conf.local', text: 'ALLOW_SSH_ROOT_USER=unset\r\nALLOWHIDDENDIR=/etc/.java\r\nWEB_CMD=/bin/false\n' }]);
+  // get_option deletes quotes, blanks and tabs, never a CR: "unset\r" is not "unset".
+  t.is(rkhSingle(conf, 'ALLOW_SSH_ROOT_USER')?.value, 'unset\r');
+  t.deepEqual(rkhList(conf, 'ALLOWHIDDENDIR').map((v) => v.value), ['/etc/.java\r']);
+  t.is(rkhSingle(conf, 'WEB_CMD')?.value, '/bin/false');
+  t.deepEqual(
+    conf.problems.map((p) => [p.line, p.message]),
+    [
+      [1, '"ALLOW_SSH_ROOT_USER=unset" ends with a carriage return (a CRLF line end): rkhunter reads it as part of the value'],
+      [2, '"ALLOWHIDDENDIR=/etc/.java" ends with a carriage return (a CRLF line end): rkhunter reads it as part of the value'],
+    ],
+  );
+});
