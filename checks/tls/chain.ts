@@ -18,7 +18,6 @@ import { parsePemBundle, readCertificates, systemAnchors, verifyChain, type Anch
 import { finding, fromItems, guardedCheck, item } from './finding';
 import { inventoryGate, TLS_WATCH, tlsInventory } from './inventory';
 import { vhostTargets } from './live';
-import type { NginxModel } from '../../src/parse/nginx-conf';
 import type { TlsVhost } from './nginx';
 import { tlsPolicy } from './policy';
 import { chooseProber, notRunText, type TlsProber } from './probe';
@@ -42,8 +41,8 @@ async function fileChainItem(host: Host, subject: string, path: string, anchors:
   return item(subject, verdict.status, `${verdict.summary}${suffix}${note}`, [{ file: path, text: `${read.certs.length} certificate(s) in the file` }, ...evidence]);
 }
 
-async function liveItem(prober: TlsProber, vhost: TlsVhost, model: NginxModel, anchors: X509Certificate[], now: Date): Promise<Item> {
-  const where = vhostTargets(vhost, model);
+async function liveItem(prober: TlsProber, vhost: TlsVhost, anchors: X509Certificate[], now: Date): Promise<Item> {
+  const where = vhostTargets(vhost);
   if ('subject' in where) return where;
   const { target, label } = where.targets[0];
   const r = await prober.handshake(target);
@@ -80,11 +79,10 @@ export function makeChainCheck(opts: TlsCheckOptions = {}): Check {
       }
       const choice = chooseProber(host, ctx, opts.prober);
       const items: Item[] = [];
-      const model = inv.nginx.kind === 'ok' ? inv.nginx.model : null;
       for (const vhost of inv.vhosts) {
         const anchors = await anchorsFor(host, base, vhost);
-        if (choice.prober && model) {
-          items.push(await liveItem(choice.prober, vhost, model, anchors, ctx.now));
+        if (choice.prober) {
+          items.push(await liveItem(choice.prober, vhost, anchors, ctx.now));
           continue;
         }
         const pair = vhost.server.certificates[0];
@@ -92,7 +90,7 @@ export function makeChainCheck(opts: TlsCheckOptions = {}): Check {
           items.push(item(vhost.label, 'error', 'TLS server without ssl_certificate', []));
           continue;
         }
-        const evidence = [{ file: pair.certificate.file, line: pair.certificate.line, text: `ssl_certificate ${pair.certificate.value}` }];
+        const evidence = [{ file: pair.certificate.file, line: pair.certificate.line, text: pair.certificate.text ?? `ssl_certificate ${pair.certificate.value}` }];
         items.push(await fileChainItem(host, vhost.label, resolveConfPath(pair.certificate.value), anchors, ctx.now, `; from the file (${choice.skip ?? 'not probed'})`, evidence));
       }
       for (const ref of inv.certs.filter((c) => c.vhosts.length === 0)) {

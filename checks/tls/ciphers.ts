@@ -14,8 +14,8 @@
 
 import type { Check, Evidence, Item, Status } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
-import type { NginxModel, NginxServer } from '../../src/parse/nginx-conf';
-import { finding, fromItems, guardedCheck, item, listSome, worst } from './finding';
+import type { NginxServer } from '../../src/parse/nginx-conf';
+import { fromItems, guardedCheck, item, listSome, worst } from './finding';
 import { inventoryGate, TLS_WATCH, tlsInventory } from './inventory';
 import { vhostTargets } from './live';
 import type { TlsVhost } from './nginx';
@@ -109,8 +109,8 @@ function verdict(label: string, found: Found[], prefix: string, verb: 'accepts' 
   return item(label, worst(statuses), parts.join('; '), [...evidence, ...why]);
 }
 
-async function liveItem(prober: TlsProber, vhost: TlsVhost, model: NginxModel, version: NginxVersion): Promise<Item> {
-  const where = vhostTargets(vhost, model);
+async function liveItem(prober: TlsProber, vhost: TlsVhost, version: NginxVersion): Promise<Item> {
+  const where = vhostTargets(vhost);
   if ('subject' in where) return where;
   const { target, label } = where.targets[0];
   const configured = configuredCiphers(vhost.server);
@@ -180,12 +180,11 @@ export function makeCiphersCheck(opts: TlsCheckOptions = {}): Check {
       const inv = await tlsInventory(host);
       const gate = inventoryGate(check, inv, 'vhosts');
       if (gate) return gate;
-      if (inv.nginx.kind !== 'ok') return finding(check, 'skip', 'no nginx configuration');
       const version = await nginxVersion(host);
       const choice = chooseProber(host, ctx, opts.prober);
       const items: Item[] = [];
       for (const vhost of inv.vhosts) {
-        items.push(choice.prober ? await liveItem(choice.prober, vhost, inv.nginx.model, version) : await configItem(host, vhost, version, choice.skip));
+        items.push(choice.prober ? await liveItem(choice.prober, vhost, version) : await configItem(host, vhost, version, choice.skip));
       }
       return fromItems(check, items, { emptySummary: 'no TLS vhost', passSummary: items.every((i) => i.status === 'pass') ? `${items.length} TLS vhost(s): only forward-secret AEAD suites for TLS 1.2` : undefined });
     },

@@ -96,7 +96,7 @@ async function dueLineages(host: Host, names: string[], now: Date): Promise<{ du
 async function servedByNginx(host: Host, names: string[]): Promise<{ served: string[]; inv: Awaited<ReturnType<typeof tlsInventory>> }> {
   const inv = await tlsInventory(host);
   const served = new Set<string>();
-  for (const vhost of inv.vhosts) {
+  for (const vhost of inv.vhosts.filter((v) => v.source === 'nginx')) {
     for (const pair of vhost.server.certificates) {
       let path: string;
       try {

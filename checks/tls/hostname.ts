@@ -30,7 +30,7 @@ export function namesToCover(serverNames: string[]): { names: string[]; unchecke
 
 async function vhostItem(host: Host, vhost: TlsVhost): Promise<Item> {
   const server = vhost.server;
-  const evidence = [serverEvidence(server), ...(server.serverNameAt ? [{ file: server.serverNameAt.file, line: server.serverNameAt.line, text: `server_name ${server.serverNameAt.value.join(' ')}` }] : [])];
+  const evidence = [serverEvidence(server), ...(server.serverNameAt ? [{ file: server.serverNameAt.file, line: server.serverNameAt.line, text: server.serverNameAt.text ?? `server_name ${server.serverNameAt.value.join(' ')}` }] : [])];
   const { names, unchecked } = namesToCover(server.serverNames);
   if (server.certificates.length === 0) return item(vhost.label, 'error', 'TLS server without ssl_certificate (nginx refuses TLS handshakes on it)', evidence);
   if (names.length === 0) {
@@ -40,7 +40,7 @@ async function vhostItem(host: Host, vhost: TlsVhost): Promise<Item> {
   const parts: string[] = [];
   for (const pair of server.certificates) {
     const path = resolveConfPath(pair.certificate.value);
-    const certEvidence = { file: pair.certificate.file, line: pair.certificate.line, text: `ssl_certificate ${pair.certificate.value}` };
+    const certEvidence = { file: pair.certificate.file, line: pair.certificate.line, text: pair.certificate.text ?? `ssl_certificate ${pair.certificate.value}` };
     const read = await readCertificates(host, path);
     if (!read.ok) {
       statuses.push(path.includes('$') ? 'info' : 'error');

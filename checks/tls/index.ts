@@ -1,6 +1,7 @@
 // The tls area, in CHECKS.md order. Fixes: tls.renew (certbot renew + nginx
-// reload); tls.protocols and tls.stapling are not written yet, so findings
-// do not offer them.
+// reload), tls.protocols (ssl_protocols TLSv1.2 TLSv1.3), tls.stapling
+// (ssl_stapling where the certificate has an OCSP URL); the nginx config
+// fixes validate with nginx -t on a staged copy, reload, and are verified live.
 //
 // makeTlsChecks({ prober }) builds the same checks with a given prober (tests
 // against a real nginx on loopback); the exported `checks` use the Host's.
@@ -11,6 +12,8 @@ import { makeCiphersCheck } from './ciphers';
 import { ctCheck } from './ct';
 import { expiryCheck } from './expiry';
 import { renewFix } from './fix-renew';
+import { protocolsFix } from './fix-protocols';
+import { staplingFix } from './fix-stapling';
 import { hostnameCheck } from './hostname';
 import { keyCheck } from './key';
 import { makeOcspCheck } from './ocsp';
@@ -40,4 +43,4 @@ export function makeTlsChecks(opts: TlsCheckOptions = {}): Check[] {
 
 export const checks: Check[] = makeTlsChecks();
 
-export const fixes: Fix[] = [renewFix];
+export const fixes: Fix[] = [renewFix, protocolsFix, staplingFix];

@@ -1,4 +1,5 @@
-// What the tls checks look at: the TLS vhosts of nginx and every certificate
+// What the tls checks look at: the TLS vhosts of nginx and Apache (apache.ts
+// maps each <VirtualHost> onto nginx's per-server shape) and every certificate
 // on disk that something serves or that certbot manages
 // (/etc/letsencrypt/live/*). One certificate file is one item however many
 // vhosts use it; a certbot lineage a vhost already points into is not listed twice.
@@ -7,6 +8,7 @@ import type { Check, Evidence, Finding } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
 import { resolveConfPath } from '../../src/parse/nginx-conf';
 import { finding } from './finding';
+import { apacheTlsVhosts, loadApache, type ApacheState } from './apache';
 import { loadNginx, tlsVhosts, type NginxState, type TlsVhost } from './nginx';
 
 export const LE_DIR = '/etc/letsencrypt';
@@ -26,6 +28,7 @@ export interface CertRef {
 
 export interface TlsInventory {
   nginx: NginxState;
+  apache: ApacheState;
   vhosts: TlsVhost[];
   certs: CertRef[];
   letsencrypt: { present: boolean; lineages: string[] };
@@ -50,8 +53,9 @@ export async function letsencryptLineages(host: Host): Promise<{ present: boolea
 
 export async function tlsInventory(host: Host): Promise<TlsInventory> {
   const nginx = await loadNginx(host);
+  const apache = await loadApache(host);
   const letsencrypt = await letsencryptLineages(host);
-  const vhosts = nginx.kind === 'ok' ? tlsVhosts(nginx.model) : [];
+  const vhosts = [...(nginx.kind === 'ok' ? tlsVhosts(nginx.model) : []), ...apacheTlsVhosts(apache)];
   const byPath = new Map<string, CertRef>();
   for (const vhost of vhosts) {
     for (const pair of vhost.server.certificates) {
@@ -63,8 +67,8 @@ export async function tlsInventory(host: Host): Promise<TlsInventory> {
         byPath.set(path, ref);
       }
       ref.vhosts.push(vhost);
-      ref.evidence.push({ file: pair.certificate.file, line: pair.certificate.line, text: `ssl_certificate ${pair.certificate.value}` });
-      if (pair.key) ref.evidence.push({ file: pair.key.file, line: pair.key.line, text: `ssl_certificate_key ${pair.key.value}` });
+      ref.evidence.push({ file: pair.certificate.file, line: pair.certificate.line, text: pair.certificate.text ?? `ssl_certificate ${pair.certificate.value}` });
+      if (pair.key) ref.evidence.push({ file: pair.key.file, line: pair.key.line, text: pair.key.text ?? `ssl_certificate_key ${pair.key.value}` });
     }
   }
   const usedLineages = new Set([...byPath.values()].map((r) => r.lineage).filter((l): l is string => l !== null));
@@ -73,7 +77,7 @@ export async function tlsInventory(host: Host): Promise<TlsInventory> {
     const path = `${LE_LIVE}/${name}/fullchain.pem`;
     byPath.set(path, { path, keyPath: `${LE_LIVE}/${name}/privkey.pem`, evidence: [{ file: path, text: `certbot lineage ${name} (served by no nginx vhost)` }], vhosts: [], lineage: name });
   }
-  return { nginx, vhosts, certs: [...byPath.values()], letsencrypt };
+  return { nginx, apache, vhosts, certs: [...byPath.values()], letsencrypt };
 }
 
 /**
@@ -83,15 +87,21 @@ export async function tlsInventory(host: Host): Promise<TlsInventory> {
  */
 export function inventoryGate(check: Check, inv: TlsInventory, need: 'certs' | 'vhosts'): Finding | null {
   if (inv.nginx.kind === 'error') return finding(check, 'error', inv.nginx.summary, inv.nginx.evidence);
+  if (inv.apache.kind === 'error') return finding(check, 'error', inv.apache.summary, inv.apache.evidence);
+  const noServer = inv.nginx.kind === 'absent' && inv.apache.kind === 'absent';
+  const why = inv.nginx.kind === 'absent' ? `${inv.nginx.why}${inv.apache.kind === 'absent' ? ' and no Apache' : ''}` : '';
   if (need === 'vhosts') {
-    if (inv.nginx.kind === 'absent') return finding(check, 'skip', inv.nginx.why);
-    if (inv.vhosts.length === 0) return finding(check, 'skip', 'nginx has no TLS server (no `listen … ssl` and no `ssl on`)');
+    if (noServer) return finding(check, 'skip', why);
+    if (inv.vhosts.length === 0) {
+      const servers = [inv.nginx.kind === 'ok' ? 'nginx has no TLS server (no `listen … ssl` and no `ssl on`)' : '', inv.apache.kind === 'ok' ? 'Apache has no <VirtualHost> with SSLEngine on' : ''].filter(Boolean);
+      return finding(check, 'skip', servers.join('; '));
+    }
     return null;
   }
-  if (inv.nginx.kind === 'absent' && !inv.letsencrypt.present) return finding(check, 'skip', `${inv.nginx.why}, and no ${LE_DIR}`);
-  if (inv.certs.length === 0) return finding(check, 'skip', 'no certificate: nginx has no TLS server with ssl_certificate, and /etc/letsencrypt/live holds none');
+  if (noServer && !inv.letsencrypt.present) return finding(check, 'skip', `${why}, and no ${LE_DIR}`);
+  if (inv.certs.length === 0) return finding(check, 'skip', 'no certificate: no TLS server of nginx or Apache names one, and /etc/letsencrypt/live holds none');
   return null;
 }
 
 /** Watched paths shared by the tls checks: any edit to nginx or certbot's files re-runs them. */
-export const TLS_WATCH = ['/etc/nginx/nginx.conf', '/etc/nginx/conf.d', '/etc/nginx/sites-enabled', '/etc/letsencrypt/live', '/etc/letsencrypt/renewal'];
+export const TLS_WATCH = ['/etc/nginx/nginx.conf', '/etc/nginx/conf.d', '/etc/nginx/sites-enabled', '/etc/apache2/apache2.conf', '/etc/apache2/sites-enabled', '/etc/apache2/conf-enabled', '/etc/letsencrypt/live', '/etc/letsencrypt/renewal'];

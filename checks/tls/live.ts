@@ -3,7 +3,6 @@
 
 import type { Check, Evidence, Finding, Item, RunContext } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
-import type { NginxModel } from '../../src/parse/nginx-conf';
 import { finding, item } from './finding';
 import { inventoryGate, tlsInventory, type TlsInventory } from './inventory';
 import { listenEvidence, reach, serverEvidence, sniChoices, type TlsVhost } from './nginx';
@@ -16,7 +15,8 @@ export interface VhostTargets {
 }
 
 /** Where to probe a TLS vhost (one target per SNI name), or the item that says why not. */
-export function vhostTargets(vhost: TlsVhost, model: NginxModel): VhostTargets | Item {
+export function vhostTargets(vhost: TlsVhost): VhostTargets | Item {
+  const model = vhost.model;
   const evidence = [serverEvidence(vhost.server)];
   const r = reach(vhost.tlsListens);
   if (!r.ok) return item(vhost.label, 'skip', `not probed: ${r.why}`, r.listen ? [listenEvidence(r.listen), ...evidence] : evidence);
@@ -30,7 +30,7 @@ export function vhostTargets(vhost: TlsVhost, model: NginxModel): VhostTargets |
   };
 }
 
-export type LiveSetup = { done: Finding } | { inv: TlsInventory & { nginx: { kind: 'ok'; model: NginxModel } }; prober: TlsProber };
+export type LiveSetup = { done: Finding } | { inv: TlsInventory; prober: TlsProber };
 
 /** Config gate first (an invalid config is an error even offline), then the probe gate. */
 export async function liveSetup(check: Check, host: Host, ctx: RunContext, explicit?: TlsProber): Promise<LiveSetup> {
@@ -39,6 +39,5 @@ export async function liveSetup(check: Check, host: Host, ctx: RunContext, expli
   if (gate) return { done: gate };
   const choice = chooseProber(host, ctx, explicit);
   if (!choice.prober) return { done: finding(check, 'skip', choice.skip) };
-  if (inv.nginx.kind !== 'ok') return { done: finding(check, 'skip', 'no nginx configuration') };
-  return { inv: inv as TlsInventory & { nginx: { kind: 'ok'; model: NginxModel } }, prober: choice.prober };
+  return { inv, prober: choice.prober };
 }

@@ -34,6 +34,10 @@ export async function loadNginx(host: Host): Promise<NginxState> {
 }
 
 export interface TlsVhost {
+  /** Which web server's configuration this vhost comes from (Apache vhosts are mapped onto the nginx model: apache.ts). */
+  source: 'nginx' | 'apache';
+  /** The servers it shares sockets with: who is the default server of a port, who answers plain HTTP. */
+  model: NginxModel;
   server: NginxServer;
   /** "site.test:443", or "_:443" for a server without a usable name. */
   label: string;
@@ -57,12 +61,14 @@ export function tlsVhosts(model: NginxModel): TlsVhost[] {
     .filter((s) => s.tls)
     .map((server) => {
       const tlsListens = server.listens.filter((l) => l.ssl);
-      return { server, label: vhostLabel(server, tlsListens), names: concreteNames(server), tlsListens };
+      return { source: 'nginx' as const, model, server, label: vhostLabel(server, tlsListens), names: concreteNames(server), tlsListens };
     });
 }
 
 /** Evidence pointing at a server block. */
 export function serverEvidence(server: NginxServer, text?: string): Evidence {
+  // An Apache vhost mapped onto this model (apache.ts) is shown in Apache's words.
+  if (server.directive.name === 'VirtualHost') return { file: server.file, line: server.line, text: text ?? `<VirtualHost ${server.directive.args.join(' ')}> ServerName ${server.serverNames[0] ?? '(none)'}` };
   const names = server.serverNames.length > 0 ? server.serverNames.join(' ') : '(no server_name)';
   return { file: server.file, line: server.line, text: text ?? `server { server_name ${names}; }` };
 }
@@ -129,4 +135,13 @@ export function sniChoices(vhost: { server: NginxServer; names: string[] }, list
   if (vhost.names.length > 0) return vhost.names.map((n) => ({ servername: n, label: `${n}:${listen.port}` }));
   if (isDefaultServer(vhost.server, listen, model)) return [{ servername: undefined, label: `(default server):${listen.port}` }];
   return { why: 'no concrete server_name to send as SNI, and not the default server of its port' };
+}
+
+/**
+ * The nginx config fixes edit nginx's files only: offer one when an nginx
+ * vhost does not pass (items are in the vhosts' order, one each), not for an
+ * Apache vhost it could not touch.
+ */
+export function fixesForNginx(vhosts: TlsVhost[], items: Array<{ status: string }>, fixId: string): string[] {
+  return vhosts.some((v, i) => v.source === 'nginx' && (items[i]?.status === 'warn' || items[i]?.status === 'fail')) ? [fixId] : [];
 }

@@ -24,13 +24,14 @@ import type { X509Certificate } from 'node:crypto';
 import type { Check, Evidence, Item, RunContext } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
 import type { OcspReading } from '../../src/parse/openssl-ocsp';
-import { resolveConfPath, type Located, type NginxModel } from '../../src/parse/nginx-conf';
+import { resolveConfPath, type Located } from '../../src/parse/nginx-conf';
 import { mustStaple } from '../../src/parse/tls-feature';
 import { issued, parsePemBundle, readCertificates, subjectName, systemAnchors } from './certs';
-import { finding, fromItems, guardedCheck, item, listSome } from './finding';
+import { fromItems, guardedCheck, item, listSome } from './finding';
+import { STAPLING_FIX_ID } from './fix-ids';
 import { inventoryGate, TLS_WATCH, tlsInventory } from './inventory';
 import { vhostTargets } from './live';
-import type { TlsVhost } from './nginx';
+import { fixesForNginx, type TlsVhost } from './nginx';
 import { decodeStaple, OPENSSL_OCSP_SHOWN, type StapleDecode } from './ocsp-decode';
 import type { TlsCheckOptions } from './options';
 import { tlsPolicy } from './policy';
@@ -90,7 +91,7 @@ function judgeStatus(r: Extract<OcspReading, { kind: 'status' }>, now: Date, ske
 }
 
 function staplingEvidence(stapling: Located<boolean> | null): Evidence[] {
-  return stapling ? [{ file: stapling.file, line: stapling.line, text: `ssl_stapling ${stapling.value ? 'on' : 'off'}` }] : [];
+  return stapling ? [{ file: stapling.file, line: stapling.line, text: stapling.text ?? `ssl_stapling ${stapling.value ? 'on' : 'off'}` }] : [];
 }
 
 /** No OCSP URL: pass; a `ssl_stapling on` is named as needless. */
@@ -135,8 +136,8 @@ type FirstLook =
   | { done: Item }
   | { vhost: TlsVhost; label: string; target: ProbeTarget; r: Connected; leaf: X509Certificate; leafName: string; evidence: Evidence[] };
 
-async function firstLook(prober: TlsProber, vhost: TlsVhost, model: NginxModel): Promise<FirstLook> {
-  const where = vhostTargets(vhost, model);
+async function firstLook(prober: TlsProber, vhost: TlsVhost): Promise<FirstLook> {
+  const where = vhostTargets(vhost);
   if ('subject' in where) return { done: where };
   const { target, label } = where.targets[0];
   const r = await prober.handshake(target, { requestOCSP: true });
@@ -179,7 +180,7 @@ async function judgeLook(host: Host, ctx: RunContext, look: FirstLook, anchors: 
 }
 
 async function offlineItem(host: Host, vhost: TlsVhost, why: string): Promise<Item> {
-  const evidence: Evidence[] = vhost.server.certificates.map((p) => ({ file: p.certificate.file, line: p.certificate.line, text: `ssl_certificate ${p.certificate.value}` }));
+  const evidence: Evidence[] = vhost.server.certificates.map((p) => ({ file: p.certificate.file, line: p.certificate.line, text: p.certificate.text ?? `ssl_certificate ${p.certificate.value}` }));
   const leaves: X509Certificate[] = [];
   const problems: string[] = [];
   for (const pair of vhost.server.certificates) {
@@ -215,14 +216,13 @@ export function makeOcspCheck(opts: TlsCheckOptions = {}): Check {
       const inv = await tlsInventory(host);
       const gate = inventoryGate(check, inv, 'vhosts');
       if (gate) return gate;
-      if (inv.nginx.kind !== 'ok') return finding(check, 'skip', 'no nginx configuration');
       const choice = chooseProber(host, ctx, opts.prober);
       const items: Item[] = [];
       if (choice.prober) {
         const base = (await systemAnchors(host)).certs;
         if (opts.extraAnchors) base.push(...opts.extraAnchors.flatMap((p) => parsePemBundle(p).certs));
         const looks: FirstLook[] = [];
-        for (const vhost of inv.vhosts) looks.push(await firstLook(choice.prober, vhost, inv.nginx.model));
+        for (const vhost of inv.vhosts) looks.push(await firstLook(choice.prober, vhost));
         await retryUnstapled(choice.prober, looks, ctx.signal);
         for (const [i, look] of looks.entries()) items.push(await judgeLook(host, ctx, look, await anchorsFor(host, inv.vhosts[i], base)));
       } else {
@@ -233,8 +233,11 @@ export function makeOcspCheck(opts: TlsCheckOptions = {}): Check {
       const needless = items.filter((i) => i.summary.includes('is needless')).length;
       const skipped = items.filter((i) => i.status === 'skip').length;
       const parts = [good > 0 ? `${good} staple a good OCSP response` : '', noUrl > 0 ? `${noUrl} serve a certificate without an OCSP URL (nothing to staple)` : ''].filter(Boolean);
+      // The fix only turns stapling on: offered when an item lacks a staple, not for a revoked certificate.
+      const unstapled = items.map((i) => ({ status: i.summary.includes('ssl_stapling') ? i.status : 'pass' }));
       return fromItems(check, items, {
         emptySummary: 'no TLS vhost',
+        fixes: fixesForNginx(inv.vhosts, unstapled, STAPLING_FIX_ID),
         passSummary: `${good + noUrl} TLS vhost(s): ${parts.join(', ')}${needless > 0 ? `; ssl_stapling on is needless in ${needless}` : ''}${skipped > 0 ? `; ${skipped} not probed` : ''}`,
       });
     },

@@ -10,11 +10,12 @@
 
 import type { Check, Evidence, Item, Status } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
-import type { NginxModel, NginxServer } from '../../src/parse/nginx-conf';
-import { finding, fromItems, guardedCheck, item, listSome } from './finding';
+import type { NginxServer } from '../../src/parse/nginx-conf';
+import { fromItems, guardedCheck, item, listSome } from './finding';
+import { PROTOCOLS_FIX_ID } from './fix-ids';
 import { inventoryGate, TLS_WATCH, tlsInventory } from './inventory';
 import { vhostTargets } from './live';
-import type { TlsVhost } from './nginx';
+import { fixesForNginx, type TlsVhost } from './nginx';
 import { defaultProtocols, nginxVersion, type NginxVersion } from './nginx-version';
 import { tlsPolicy, isTlsVersion } from './policy';
 import { chooseProber, notRunText, type TlsProber } from './probe';
@@ -31,7 +32,7 @@ export interface ConfiguredProtocols {
 
 export function configuredProtocols(server: NginxServer, version: NginxVersion): ConfiguredProtocols {
   if (server.protocols) {
-    return { protocols: server.protocols.value, evidence: { file: server.protocols.file, line: server.protocols.line, text: `ssl_protocols ${server.protocols.value.join(' ')}` }, fromDefault: false };
+    return { protocols: server.protocols.value, evidence: { file: server.protocols.file, line: server.protocols.line, text: server.protocols.text ?? `ssl_protocols ${server.protocols.value.join(' ')}` }, fromDefault: false };
   }
   const protocols = defaultProtocols(version.version);
   const which = version.version ? `nginx ${version.version}` : 'nginx of unknown version (assuming the older default)';
@@ -54,8 +55,8 @@ function unprobeable(configured: ConfiguredProtocols): string[] {
   return configured.protocols.filter((v) => !isTlsVersion(v));
 }
 
-async function liveItem(prober: TlsProber, vhost: TlsVhost, model: NginxModel, configured: ConfiguredProtocols): Promise<Item> {
-  const where = vhostTargets(vhost, model);
+async function liveItem(prober: TlsProber, vhost: TlsVhost, configured: ConfiguredProtocols): Promise<Item> {
+  const where = vhostTargets(vhost);
   if ('subject' in where) return where;
   const { target, label } = where.targets[0];
   const accepted: string[] = [];
@@ -97,17 +98,17 @@ export function makeProtocolsCheck(opts: TlsCheckOptions = {}): Check {
       const inv = await tlsInventory(host);
       const gate = inventoryGate(check, inv, 'vhosts');
       if (gate) return gate;
-      if (inv.nginx.kind !== 'ok') return finding(check, 'skip', 'no nginx configuration');
       const version = await nginxVersion(host);
       const choice = chooseProber(host, ctx, opts.prober);
       const items: Item[] = [];
       for (const vhost of inv.vhosts) {
         const configured = configuredProtocols(vhost.server, version);
-        items.push(choice.prober ? await liveItem(choice.prober, vhost, inv.nginx.model, configured) : configItem(vhost, configured, choice.skip));
+        items.push(choice.prober ? await liveItem(choice.prober, vhost, configured) : configItem(vhost, configured, choice.skip));
       }
       const allPass = items.every((i) => i.status === 'pass');
       return fromItems(check, items, {
         emptySummary: 'no TLS vhost',
+        fixes: fixesForNginx(inv.vhosts, items, PROTOCOLS_FIX_ID),
         passSummary: allPass ? `${items.length} TLS vhost(s): ${listSome([...new Set(items.map((i) => i.summary))], 2)}` : undefined,
       });
     },

@@ -126,7 +126,8 @@ export const renewalCheck: Check = guardedCheck({
     const inv = await tlsInventory(host);
     if (inv.nginx.kind === 'error') return finding(renewalCheck, 'error', inv.nginx.summary, inv.nginx.evidence);
     const sched = await schedule(host);
-    const served = new Set(inv.certs.filter((c) => c.lineage && c.vhosts.length > 0).map((c) => c.lineage as string));
+    // Lineages nginx serves (whether Apache reloads after a renewal is not judged yet).
+    const served = new Set(inv.certs.filter((c) => c.lineage && c.vhosts.some((v) => v.source === 'nginx')).map((c) => c.lineage as string));
     const hooks = await reloadHooks(host);
     const items: Item[] = [];
     for (const file of confs) {

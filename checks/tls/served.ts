@@ -31,13 +31,13 @@ function describe(cert: X509Certificate): string {
   return `serial ${cert.serialNumber}, until ${isoDay(validity(cert).to)}`;
 }
 
-async function vhostItems(host: Host, prober: TlsProber, vhost: TlsVhost, model: Parameters<typeof vhostTargets>[1]): Promise<Item[]> {
-  const where = vhostTargets(vhost, model);
+async function vhostItems(host: Host, prober: TlsProber, vhost: TlsVhost): Promise<Item[]> {
+  const where = vhostTargets(vhost);
   if ('subject' in where) return [where];
   const disk = await diskLeaves(host, vhost);
   const items: Item[] = [];
   for (const { target, label } of where.targets) {
-    const evidence = [...where.evidence, ...vhost.server.certificates.map((p) => ({ file: p.certificate.file, line: p.certificate.line, text: `ssl_certificate ${p.certificate.value}` }))];
+    const evidence = [...where.evidence, ...vhost.server.certificates.map((p) => ({ file: p.certificate.file, line: p.certificate.line, text: p.certificate.text ?? `ssl_certificate ${p.certificate.value}` }))];
     const r = await prober.handshake(target);
     if (r.outcome !== 'connected') {
       items.push(item(label, r.outcome === 'skipped' ? 'skip' : 'error', `handshake ${notRunText(r)}`, evidence));
@@ -83,7 +83,7 @@ export function makeServedCheck(opts: TlsCheckOptions = {}): Check {
       const setup = await liveSetup(check, host, ctx, opts.prober);
       if ('done' in setup) return setup.done;
       const items: Item[] = [];
-      for (const vhost of setup.inv.vhosts) items.push(...(await vhostItems(host, setup.prober, vhost, setup.inv.nginx.model)));
+      for (const vhost of setup.inv.vhosts) items.push(...(await vhostItems(host, setup.prober, vhost)));
       const status: Status = worst(items.map((i) => i.status));
       return fromItems(check, items, {
         emptySummary: 'no TLS vhost',

@@ -13,6 +13,7 @@ import { fromItems, guardedCheck, item } from '../tls/finding';
 import { TLS_WATCH } from '../tls/inventory';
 import { liveSetup, vhostTargets } from '../tls/live';
 import type { TlsCheckOptions } from '../tls/options';
+import { fixesForNginx } from '../tls/nginx';
 import { notRunText } from '../tls/probe';
 import { webPolicy } from './policy';
 
@@ -65,6 +66,8 @@ export interface HeaderCheckSpec {
   headers: string[];
   judge(headers: Headers, ctx: HeaderContext): Judgement;
   passSummary: string;
+  /** Fix ids offered when the check does not pass. */
+  fixes?: string[];
 }
 
 /** One web check: GET / per TLS vhost, judged by `spec.judge`. */
@@ -82,7 +85,7 @@ export function makeHeaderCheck(spec: HeaderCheckSpec, opts: TlsCheckOptions = {
       if ('done' in setup) return setup.done;
       const items: Item[] = [];
       for (const vhost of setup.inv.vhosts) {
-        const where = vhostTargets(vhost, setup.inv.nginx.model);
+        const where = vhostTargets(vhost);
         if ('subject' in where) {
           items.push(where);
           continue;
@@ -100,7 +103,8 @@ export function makeHeaderCheck(spec: HeaderCheckSpec, opts: TlsCheckOptions = {
         const note = verdict.status === 'pass' ? '' : cfg.note;
         items.push(item(label, verdict.status, `${verdict.summary}${note}`, [{ ...probeEvidence, text: `HTTP ${r.status}` }, ...cfg.evidence]));
       }
-      return fromItems(check, items, { emptySummary: 'no TLS vhost', passSummary: `${items.length} TLS vhost(s): ${spec.passSummary}` });
+      const fixes = (spec.fixes ?? []).flatMap((id) => fixesForNginx(setup.inv.vhosts, items, id));
+      return fromItems(check, items, { emptySummary: 'no TLS vhost', passSummary: `${items.length} TLS vhost(s): ${spec.passSummary}`, fixes });
     },
   });
   return check;

@@ -13,6 +13,8 @@ export interface WebPolicy {
   /** Statuses nginx adds add_header to without `always`. */
   alwaysStatuses: number[];
   redirectCodes: number[];
+  /** What the web.headers fix writes (fix-headers.ts). */
+  headersFix: { why: string; snippet: string; headers: Array<[string, string]>; remove: string[] };
 }
 
 export function webPolicyProblems(p: WebPolicy): string[] {
@@ -21,6 +23,10 @@ export function webPolicyProblems(p: WebPolicy): string[] {
   if (!(p.hsts.recommendedSeconds >= p.hsts.warnBelowSeconds)) problems.push('hsts.recommendedSeconds must be ≥ warnBelowSeconds');
   if (p.referrerPolicy.good.some((v) => p.referrerPolicy.leaky.includes(v))) problems.push('referrerPolicy: a value cannot be both good and leaky');
   if (p.redirectCodes.some((c) => c < 300 || c > 399)) problems.push('redirectCodes must be 3xx');
+  if (!p.headersFix.snippet.startsWith('/etc/nginx/')) problems.push('headersFix.snippet must be under /etc/nginx (it is included by a path relative to it)');
+  const hsts = p.headersFix.headers.find(([n]) => n.toLowerCase() === 'strict-transport-security');
+  const age = hsts ? Number(/max-age=(\d+)/.exec(hsts[1])?.[1] ?? 0) : 0;
+  if (age < p.hsts.warnBelowSeconds) problems.push('headersFix: its Strict-Transport-Security must pass web.hsts');
   return problems;
 }
 

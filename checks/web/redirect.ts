@@ -79,10 +79,11 @@ export function makeRedirectCheck(opts: TlsCheckOptions = {}): Check {
     async run(host: Host, ctx: RunContext) {
       const setup = await liveSetup(check, host, ctx, opts.prober);
       if ('done' in setup) return setup.done;
-      const model = setup.inv.nginx.model;
-      const names = [...new Set(setup.inv.vhosts.flatMap((v) => v.names))];
+      // Each name asked of the web server that serves it over TLS (nginx or Apache: its own servers answer plain HTTP).
+      const names = new Map<string, NginxModel>();
+      for (const v of setup.inv.vhosts) for (const n of v.names) if (!names.has(n)) names.set(n, v.model);
       const items: Item[] = [];
-      for (const name of names) {
+      for (const [name, model] of names) {
         const plain = plainServerFor(model, name);
         if (!plain) {
           items.push(item(`http://${name}/`, 'skip', 'no plain-HTTP server answers this name: nothing to redirect', []));

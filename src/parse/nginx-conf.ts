@@ -36,6 +36,16 @@ export interface NginxDirective {
   line: number;
   /** Present when the directive opens a block (`server { … }`). */
   block?: NginxDirective[];
+  /**
+   * Offsets in the file's text (what a fix edits): `start` at the name's first
+   * character, `end` just after the `;` or `{` that ends the statement,
+   * `blockEnd` at the block's closing `}`. Set by parseNginxConf; kept through
+   * include splicing. (Argument offsets are found on demand, nginx-edit.ts
+   * wordSpans: recording them for every word doubled the parse time of big files.)
+   */
+  start?: number;
+  end?: number;
+  blockEnd?: number;
 }
 
 export interface NginxProblem {
@@ -87,7 +97,10 @@ export function parseNginxConf(text: string, file: string): ParsedNginxFile {
   const openLines: number[] = [];
   const openNames: string[] = [];
   const errors: NginxProblem[] = [];
+  /** The directives whose blocks are open, to set blockEnd. */
+  const openDirectives: NginxDirective[] = [];
   let words: string[] = [];
+  let firstStart = 0;
   let firstLine = 0;
   let line = 1;
   const fail = (message: string, at = line, hint = ''): ParsedNginxFile => {
@@ -110,11 +123,12 @@ export function parseNginxConf(text: string, file: string): ParsedNginxFile {
     }
     if (c === ';' || c === '{') {
       if (words.length === 0) return fail(`unexpected "${c}"`);
-      const directive: NginxDirective = { name: words[0], args: words.slice(1), file, line: firstLine };
+      const directive: NginxDirective = { name: words[0], args: words.slice(1), file, line: firstLine, start: firstStart, end: i + 1 };
       stack[stack.length - 1].push(directive);
       if (c === '{') {
         directive.block = [];
         stack.push(directive.block);
+        openDirectives.push(directive);
         openLines.push(firstLine);
         openNames.push(words.join(' '));
       }
@@ -126,13 +140,18 @@ export function parseNginxConf(text: string, file: string): ParsedNginxFile {
       if (words.length > 0) return fail('unexpected "}"');
       if (stack.length === 1) return fail('unexpected "}"');
       stack.pop();
+      const closed = openDirectives.pop();
+      if (closed) closed.blockEnd = i;
       openLines.pop();
       openNames.pop();
       i++;
       continue;
     }
     // A word: quoted or plain.
-    if (words.length === 0) firstLine = line;
+    if (words.length === 0) {
+      firstLine = line;
+      firstStart = i;
+    }
     if (c === '"' || c === "'") {
       const quote = c;
       let j = i + 1;
@@ -315,6 +334,8 @@ export interface Located<T> {
   value: T;
   file: string;
   line: number;
+  /** The line as written, when it is not nginx's own directive (an Apache vhost mapped onto this model). */
+  text?: string;
 }
 
 export interface NginxListen {
@@ -379,6 +400,8 @@ export interface NginxCertificatePair {
 export interface NginxServer {
   file: string;
   line: number;
+  /** The `server { … }` directive itself (offsets and raw block, for fixes). */
+  directive: NginxDirective;
   listens: NginxListen[];
   /** Names as written (may hold "_", "", "*.example.com", ".example.com", "~regex"). */
   serverNames: string[];
@@ -409,6 +432,8 @@ export interface NginxModel {
   httpHeaders: NginxAddHeader[];
   /** The `http` block, if any. */
   http: Located<true> | null;
+  /** The `http { … }` directive itself (offsets and raw block, for fixes). */
+  httpDirective: NginxDirective | null;
 }
 
 function first(block: NginxDirective[], name: string): NginxDirective | undefined {
@@ -529,6 +554,7 @@ function serverModel(server: NginxDirective, http: NginxDirective[], httpHeaders
   return {
     file: server.file,
     line: server.line,
+    directive: server,
     listens,
     serverNames,
     serverNameAt: namesD[0] ? { value: serverNames, file: namesD[0].file, line: namesD[0].line } : null,
@@ -551,12 +577,12 @@ function serverModel(server: NginxDirective, http: NginxDirective[], httpHeaders
 /** The http servers of a loaded configuration (stream/mail servers are not web vhosts). */
 export function nginxModel(directives: NginxDirective[]): NginxModel {
   const httpD = directives.find((d) => d.name === 'http' && d.block);
-  if (!httpD) return { servers: [], httpHeaders: [], http: null };
+  if (!httpD) return { servers: [], httpHeaders: [], http: null, httpDirective: null };
   const http = httpD.block ?? [];
   const httpHeaderList = addHeaders(http, 'http');
   const httpHeaders: EffectiveHeaders = { from: httpHeaderList.length > 0 ? 'http' : 'none', headers: httpHeaderList, shadowed: [] };
   const servers = http.filter((d) => d.name === 'server' && d.block).map((s) => serverModel(s, http, httpHeaders));
-  return { servers, httpHeaders: httpHeaderList, http: { value: true, file: httpD.file, line: httpD.line } };
+  return { servers, httpHeaders: httpHeaderList, http: { value: true, file: httpD.file, line: httpD.line }, httpDirective: httpD };
 }
 
 /**

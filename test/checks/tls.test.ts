@@ -58,7 +58,7 @@ test('the tls area: CHECKS.md ids, order and severities; its fixes; each watches
       ['tls.renewal', 'tls', 'high'],
     ],
   );
-  t.deepEqual(fixes.map((f) => [f.id, f.area, f.risk]), [['tls.renew', 'tls', 'disruptive']]);
+  t.deepEqual(fixes.map((f) => [f.id, f.area, f.risk]), [['tls.renew', 'tls', 'disruptive'], ['tls.protocols', 'tls', 'disruptive'], ['tls.stapling', 'tls', 'safe']]);
   for (const c of checks) {
     t.true(c.watch!.includes('/etc/nginx/sites-enabled') && c.watch!.includes('/etc/letsencrypt/live'), c.id);
     t.true((c.interval ?? 0) > 0, c.id);
@@ -82,7 +82,13 @@ test('every tls root × every tls and web check: exactly one well-formed finding
       t.true(f.summary.length > 0 && !/[\r\n]/.test(f.summary), `${root} ${check.id}`);
       t.true(evidencePathsAreHostPaths(f), `${root} ${check.id}: ${JSON.stringify(f.evidence)}`);
       for (const i of f.items ?? []) t.true(evidencePathsAreHostPaths({ ...f, evidence: i.evidence }), `${root} ${check.id} ${i.subject}`);
-      t.deepEqual(f.fixes, [], 'tls.renew is offered only for a certbot certificate that is due; none is in these roots at this clock');
+      // tls.renew is offered only for a certbot certificate that is due (none is, at this clock); the config fixes wherever their check does not pass.
+      const offered: Record<string, string> = { 'tls.protocols': 'tls.protocols', 'web.hsts': 'web.headers' };
+      // An invalid nginx configuration (tls-malformed) is an error no config fix can apply to: none offered.
+      const expected = offered[check.id] && ['warn', 'fail'].includes(f.status) ? [offered[check.id]] : [];
+      if (offered[check.id] && f.status !== 'error') t.deepEqual(f.fixes, expected, `${root} ${check.id}`);
+      if (root === 'tls-malformed') t.deepEqual(f.fixes, [], `${root} ${check.id}`);
+      else if (!offered[check.id] && check.id !== 'tls.ocsp' && !check.id.startsWith('web.')) t.deepEqual(f.fixes, [], `${root} ${check.id}`);
     }
   }
 });
@@ -189,7 +195,7 @@ test('certbot without nginx: the certificates are still judged; vhost checks ski
   t.is((await run('tls.cert.key', 'tls-le-only')).status, 'pass');
   t.is((await run('tls.cert.chain', 'tls-le-only')).status, 'pass');
   const h = await run('tls.cert.hostname', 'tls-le-only');
-  t.deepEqual([h.status, h.summary], ['skip', 'no nginx (/etc/nginx/nginx.conf does not exist)']);
+  t.deepEqual([h.status, h.summary], ['skip', 'no nginx (/etc/nginx/nginx.conf does not exist) and no Apache']);
 });
 
 // ---------------------------------------------------------------------------

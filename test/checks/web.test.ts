@@ -21,7 +21,7 @@ const h = (...pairs: Array<[string, string]>): H => pairs.map(([n, v]) => [n.toL
 // ---------------------------------------------------------------------------
 // The area and its policy
 
-test('the web area: CHECKS.md ids, order and severities; no fix yet', (t) => {
+test('the web area: CHECKS.md ids, order and severities; its fix', (t) => {
   t.deepEqual(
     checks.map((c) => [c.id, c.area, c.severity]),
     [
@@ -35,7 +35,7 @@ test('the web area: CHECKS.md ids, order and severities; no fix yet', (t) => {
       ['web.referrer-policy', 'web', 'low'],
     ],
   );
-  t.deepEqual(fixes, []);
+  t.deepEqual(fixes.map((f) => [f.id, f.area, f.risk, f.verifies]), [['web.headers', 'web', 'disruptive', ['web.hsts', 'web.frame-options', 'web.nosniff', 'web.xss-protection', 'web.hpkp', 'web.referrer-policy']]]);
   t.deepEqual(webPolicyProblems(webPolicy), []);
   t.is(webPolicy.hsts.failBelowSeconds, 15768000);
   t.is(webPolicy.hsts.warnBelowSeconds, 31536000);
