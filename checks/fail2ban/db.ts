@@ -59,27 +59,80 @@ export function parseBanHistory(stdout: string): { perJail: BanCount[]; topIps: 
   return { perJail, topIps };
 }
 
-export async function readBanHistory(host: Host, dbfile: string, signal?: AbortSignal): Promise<BanHistory> {
-  if (!dbfile.startsWith('/')) return { kind: 'none', why: `dbfile = ${dbfile}: no ban database on disk` };
+type SqliteRun = { ok: true; stdout: string } | { ok: false; result: Exclude<BanHistory, { kind: 'ok' }> };
+
+/** One read-only query on the ban database, bounded in time; never blocks the server for long. */
+async function queryDatabase(host: Host, dbfile: string, query: string, signal?: AbortSignal): Promise<SqliteRun> {
+  if (!dbfile.startsWith('/')) return { ok: false, result: { kind: 'none', why: `dbfile = ${dbfile}: no ban database on disk` } };
   const evidence: Evidence = { file: dbfile, command: `sqlite3 -readonly ${dbfile}` };
   try {
     const st = await host.stat(dbfile);
-    if (!st) return { kind: 'none', why: `no ban database at ${dbfile}` };
-    if (st.kind !== 'file') return { kind: 'error', why: `${dbfile} is not a file`, evidence };
+    if (!st) return { ok: false, result: { kind: 'none', why: `no ban database at ${dbfile}` } };
+    if (st.kind !== 'file') return { ok: false, result: { kind: 'error', why: `${dbfile} is not a file`, evidence } };
     const real = await directRealPath(host, dbfile);
-    if (!real.ok) return { kind: 'error', why: real.why, evidence };
+    if (!real.ok) return { ok: false, result: { kind: 'error', why: real.why, evidence } };
     const { sqliteTimeoutMs, sqliteBusyMs } = fail2banPolicy.client;
-    const r = await host.exec('sqlite3', ['-readonly', '-json', '-cmd', `.timeout ${sqliteBusyMs}`, sqliteReadOnlyUri(real.path), banHistoryQuery(fail2banPolicy.bans.topOffenders)], {
+    const r = await host.exec('sqlite3', ['-readonly', '-json', '-cmd', `.timeout ${sqliteBusyMs}`, sqliteReadOnlyUri(real.path), query], {
       timeoutMs: sqliteTimeoutMs,
       signal,
     });
-    if (r.spawnError) return { kind: 'error', why: `cannot run sqlite3 on this machine (install the sqlite3 package): ${r.spawnError}`, evidence };
-    if (r.timedOut) return { kind: 'error', why: `reading ${dbfile} timed out`, evidence };
-    if (r.exitCode !== 0) return { kind: 'error', why: `sqlite3 could not read ${dbfile}: ${r.stderr.trim().split('\n')[0] || `exit ${r.exitCode}`}`, evidence };
-    const parsed = parseBanHistory(r.stdout);
-    if (!parsed) return { kind: 'error', why: `unexpected sqlite3 output for ${dbfile}`, evidence };
-    return { kind: 'ok', ...parsed, evidence };
+    if (r.spawnError) return { ok: false, result: { kind: 'error', why: `cannot run sqlite3 on this machine (install the sqlite3 package): ${r.spawnError}`, evidence } };
+    if (r.timedOut) return { ok: false, result: { kind: 'error', why: `reading ${dbfile} timed out`, evidence } };
+    if (r.exitCode !== 0) return { ok: false, result: { kind: 'error', why: `sqlite3 could not read ${dbfile}: ${r.stderr.trim().split('\n')[0] || `exit ${r.exitCode}`}`, evidence } };
+    return { ok: true, stdout: r.stdout };
   } catch (err) {
-    return { kind: 'error', why: thrownMessage(err), evidence };
+    return { ok: false, result: { kind: 'error', why: thrownMessage(err), evidence } };
   }
+}
+
+export async function readBanHistory(host: Host, dbfile: string, signal?: AbortSignal): Promise<BanHistory> {
+  const evidence: Evidence = { file: dbfile, command: `sqlite3 -readonly ${dbfile}` };
+  const r = await queryDatabase(host, dbfile, banHistoryQuery(fail2banPolicy.bans.topOffenders), signal);
+  if (!r.ok) return r.result;
+  const parsed = parseBanHistory(r.stdout);
+  if (!parsed) return { kind: 'error', why: `unexpected sqlite3 output for ${dbfile}`, evidence };
+  return { kind: 'ok', ...parsed, evidence };
+}
+
+// ---------------------------------------------------------------------------
+// Bans per minute since a moment: the live view's sparkline starts with the
+// last hour the database remembers, not empty.
+
+export interface MinuteBans {
+  jail: string;
+  /** Epoch minute (timeofban / 60, floored). */
+  minute: number;
+  bans: number;
+}
+
+export function bansPerMinuteQuery(sinceSec: number, maxRows: number): string {
+  return `SELECT jail, timeofban / 60 AS minute, COUNT(*) AS bans FROM bans WHERE timeofban >= ${Math.floor(sinceSec)} GROUP BY jail, minute ORDER BY minute LIMIT ${Math.floor(maxRows)};`;
+}
+
+export function parseBansPerMinute(stdout: string): MinuteBans[] | null {
+  if (stdout.trim() === '') return [];
+  let rows: unknown;
+  try {
+    rows = JSON.parse(stdout);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(rows)) return null;
+  const out: MinuteBans[] = [];
+  for (const row of rows) {
+    const r = row as { jail?: unknown; minute?: unknown; bans?: unknown };
+    if (typeof r.jail !== 'string' || typeof r.minute !== 'number' || typeof r.bans !== 'number' || !Number.isFinite(r.minute)) return null;
+    out.push({ jail: r.jail, minute: r.minute, bans: r.bans });
+  }
+  return out;
+}
+
+export type RecentBans = { kind: 'ok'; rows: MinuteBans[] } | Exclude<BanHistory, { kind: 'ok' }>;
+
+export async function readRecentBans(host: Host, dbfile: string, sinceSec: number, maxRows: number, signal?: AbortSignal): Promise<RecentBans> {
+  const r = await queryDatabase(host, dbfile, bansPerMinuteQuery(sinceSec, maxRows), signal);
+  if (!r.ok) return r.result;
+  const rows = parseBansPerMinute(r.stdout);
+  if (!rows) return { kind: 'error', why: `unexpected sqlite3 output for ${dbfile}`, evidence: { file: dbfile, command: `sqlite3 -readonly ${dbfile}` } };
+  return { kind: 'ok', rows };
 }

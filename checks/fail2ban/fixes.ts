@@ -5,8 +5,11 @@
 import type { Fix } from '../../src/core/types';
 import { fixesThatExist } from '../updates/finding';
 import { banFix, unbanFix } from './ban-fixes';
+import { enableJails } from './fix-enable-jails';
+import { ignoreFix } from './fix-ignore';
+import { installFail2ban } from './fix-install';
 
-export const fixes: Fix[] = [banFix, unbanFix];
+export const fixes: Fix[] = [installFail2ban, enableJails, banFix, unbanFix, ignoreFix];
 
 export function offer(...ids: string[]): string[] {
   return fixesThatExist(fixes, ids);

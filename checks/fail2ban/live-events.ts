@@ -9,7 +9,7 @@
 
 import { EventRing, MinuteCounts, TopCounts } from '../../src/core/event-ring';
 import type { LiveEvent, Offender } from '../../src/core/fail2ban-live';
-import { localTimeMs, parseLogLine } from '../../src/parse/fail2ban-log';
+import { formatLocalTime, localTimeMs, parseLogLine } from '../../src/parse/fail2ban-log';
 
 export interface LiveEventLimits {
   eventRing: number;
@@ -30,11 +30,34 @@ interface JailCounts {
   failures: MinuteCounts;
 }
 
+/**
+ * A string that shares no memory with the chunk it was cut from. V8 keeps a
+ * slice or regex group of 13 characters or more as a "sliced string" that
+ * pins its whole parent: an address kept in the offenders map or a time kept
+ * in the event ring would keep a 256 KiB read chunk alive each (measured by
+ * the bench: 88 MiB peak for a 200 MB log). Shorter ones are copies already.
+ */
+function ownCopy(s: string): string {
+  return s.length < SLICED_MIN ? s : Buffer.from(s, 'utf8').toString('utf8');
+}
+
+/** V8's shortest sliced string (SlicedString::kMinLength): shorter substrings are copies. */
+const SLICED_MIN = 13;
+/** Distinct owned addresses and jail names kept for reuse (≈ 64 bytes each). */
+const OWNED_MAX = 8192;
+
+/** An event as held in the ring: `time` null when it is timeMs formatted (the usual case). */
+type HeldEvent = Omit<LiveEvent, 'time'> & { time: string | null };
+
 export class LiveEvents {
-  private readonly ring: EventRing<LiveEvent>;
+  private readonly ring: EventRing<HeldEvent>;
   private readonly perJail = new Map<string, JailCounts>();
   private readonly offenders: TopCounts<string>;
   linesSeen = 0;
+  /** Ban, Unban and Restore Ban lines seen: the only ones that change the server's ban lists. */
+  banChanges = 0;
+  /** The newest of those lines' times (epoch ms), -Infinity before one. */
+  lastBanChangeMs = -Infinity;
 
   constructor(private readonly limits: LiveEventLimits) {
     this.ring = new EventRing(limits.eventRing);
@@ -63,22 +86,62 @@ export class LiveEvents {
     if (!(c >= 0x30 && c <= 0x39)) return false;
     const parsed = parseLogLine(line.length > 4096 ? line.slice(0, 4096) : line);
     if (!parsed) return false;
-    const event: LiveEvent = {
-      time: parsed.time,
-      timeMs: localTimeMs(parsed.time) ?? nowMs,
-      jail: parsed.jail.slice(0, MAX_FIELD),
+    const at = localTimeMs(parsed.time);
+    const event: HeldEvent = {
+      // The text is formatted again from timeMs when shown (events()): no copy per line.
+      time: at === null ? ownCopy(parsed.time) : null,
+      timeMs: at ?? nowMs,
+      jail: this.own(parsed.jail.slice(0, MAX_FIELD)),
       kind: parsed.kind,
-      ip: parsed.ip.slice(0, MAX_FIELD),
+      ip: this.own(parsed.ip.slice(0, MAX_FIELD)),
     };
     this.ring.push(event);
+    if (event.kind === 'Ban' || event.kind === 'Unban' || event.kind === 'Restore Ban') {
+      this.banChanges++;
+      if (event.timeMs > this.lastBanChangeMs) this.lastBanChangeMs = event.timeMs;
+    }
     if (event.kind === 'Found' || event.kind === 'Ban') {
       const counts = this.countsFor(event.jail);
-      if (event.kind === 'Ban') counts.bans.add(event.timeMs, nowMs);
+      // Bans up to the database read are already counted from it (seedBans).
+      if (event.kind === 'Ban') {
+        if (event.timeMs > this.bansCountedUntilMs) counts.bans.add(event.timeMs, nowMs);
+      }
       else counts.failures.add(event.timeMs, nowMs);
       this.offenders.add(event.ip, event.kind === 'Ban' ? BANS : FAILURES);
     }
     return true;
   }
+
+  /**
+   * Bans per minute from fail2ban's database (the bans table), counted up to
+   * `untilMs` (when it was read): Ban lines of the log stamped at or before
+   * it are then not counted again. The log's seconds are truncated, so a
+   * ban in the very second of the read can be counted once too few; never
+   * twice.
+   */
+  seedBans(rows: ReadonlyArray<{ jail: string; minute: number; bans: number }>, untilMs: number, nowMs: number): void {
+    for (const r of rows) this.countsFor(r.jail.slice(0, MAX_FIELD)).bans.add(r.minute * 60_000, nowMs, r.bans);
+    this.bansCountedUntilMs = Math.max(this.bansCountedUntilMs, untilMs);
+  }
+
+  private bansCountedUntilMs = -Infinity;
+
+  /**
+   * `s` as a string of its own (ownCopy), shared by every event that names it:
+   * addresses repeat (an attacker tries many times), so most lines find their
+   * copy here instead of paying for a new one. Bounded: emptied when full.
+   */
+  private own(s: string): string {
+    if (s.length < SLICED_MIN) return s;
+    const held = this.owned.get(s);
+    if (held !== undefined) return held;
+    if (this.owned.size >= OWNED_MAX) this.owned.clear();
+    const copy = ownCopy(s);
+    this.owned.set(copy, copy);
+    return copy;
+  }
+
+  private readonly owned = new Map<string, string>();
 
   private countsFor(jail: string): JailCounts {
     let counts = this.perJail.get(jail);
@@ -94,7 +157,7 @@ export class LiveEvents {
 
   /** Newest first. */
   events(n: number): LiveEvent[] {
-    return this.ring.newest(n);
+    return this.ring.newest(n).map((e) => ({ ...e, time: e.time ?? formatLocalTime(e.timeMs) }));
   }
 
   get eventsTotal(): number {

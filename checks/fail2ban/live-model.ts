@@ -10,6 +10,7 @@
 
 import type { Fail2banLive, Fail2banLiveSnapshot, JailLive } from '../../src/core/fail2ban-live';
 import type { Host } from '../../src/host/host';
+import { readRecentBans } from './db';
 import { LiveEvents } from './live-events';
 import { LogFollower } from './live-log';
 import { livePolicy, type LivePolicy } from './live-policy';
@@ -73,14 +74,26 @@ export class Fail2banLiveModel implements Fail2banLive {
       if (!target.startsWith('/')) {
         this.logNote = { path: null, state: 'elsewhere', text: `fail2ban logs to ${target}, not a file: no live events (logtarget = /var/log/fail2ban.log in fail2ban.local shows them)` };
       } else {
+        // The sparkline's last hour from the database first, then the log (which skips bans the database counted).
+        await this.seedFromDatabase(settings.settings.dbfile.value);
+        if (this.disposed) return;
         this.logNote = { path: target, state: 'starting', text: `opening ${target}` };
         this.follower = new LogFollower(
           this.host,
           target,
           this.policy,
           (text) => {
-            // Events in the log (failures, bans) change the server's counters: ask it soon.
-            if (this.events.feedText(text, this.host.now().getTime()) > 0) this.poller?.nudge();
+            // Only a ban or an unban changes the ban lists, which are what a
+            // status round costs (a 1.4 MB answer with 100,000 bans): ask the
+            // server soon after one; failures alone wait for the idle round
+            // (their rate is on screen from the log itself).
+            // History read at open (the backfill: with 100,000 bans, 100,000
+            // Ban lines) is older than the round that started with the view:
+            // that round saw its result already. Log times are whole seconds.
+            const before = this.events.banChanges;
+            this.events.feedText(text, this.host.now().getTime());
+            const poller = this.poller;
+            if (poller && this.events.banChanges !== before && this.events.lastBanChangeMs >= poller.lastStartMs - 1000) poller.nudge();
             this.changed();
           },
           () => this.changed(),
@@ -89,6 +102,15 @@ export class Fail2banLiveModel implements Fail2banLive {
       }
     }
     this.changed();
+  }
+
+  /** Seeds bans per minute of the last sparklineMinutes from fail2ban's sqlite database (read-only, bounded in time). */
+  private async seedFromDatabase(dbfile: string): Promise<void> {
+    const now = this.host.now().getTime();
+    const since = Math.floor(now / 1000) - this.policy.sparklineMinutes * 60;
+    const recent = await readRecentBans(this.host, dbfile, since, this.policy.maxJails * this.policy.sparklineMinutes).catch(() => null);
+    // No database, or an unreadable one: the log alone fills the sparkline, as before.
+    if (recent?.kind === 'ok') this.events.seedBans(recent.rows, now, now);
   }
 
   onChange(listener: () => void): { dispose(): void } {

@@ -53,6 +53,8 @@ export class StatusPoller implements Disposable {
   /** nudge() during a round: another round a gap after it. */
   private nudged = false;
   private lastEnd = 0;
+  /** When the last round began (epoch ms, the host's clock), 0 before the first. */
+  lastStartMs = 0;
   private disposed = false;
   private readonly abort = new AbortController();
   private readonly sortCache = new Map<string, { raw: string[]; sorted: string[] }>();
@@ -79,6 +81,7 @@ export class StatusPoller implements Disposable {
     }
     this.clearTimer();
     this.running = true;
+    this.lastStartMs = this.host.now().getTime();
     void this.round().finally(() => {
       this.running = false;
       this.rounds++;

@@ -25,6 +25,21 @@ export interface Fail2banPolicy {
   web: { servers: WebServerPolicy[] };
   selfProtect: { remainingFailuresWarn: number };
   bans: { topOffenders: number };
+  enableJails: {
+    file: string;
+    jails: Array<{ name: string; settings: Record<string, string | undefined> }>;
+    firewallFallback: { prefix: string; banaction: string; banactionAllports: string };
+  };
+  backends: { journal: string; journald: string[]; journaldPackage: string; pythonSystemd: string[]; pythonSystemdPackage: string };
+  lint: {
+    firewallActions: Array<{ prefix: string; programs: string[]; packages: string[] }>;
+    programDirs: string[];
+    allPortsMarker: string;
+    listenFiles: string[];
+    servicesFile: string;
+    services: Record<string, number>;
+    widePortRange: number;
+  };
 }
 
 const isCount = (v: unknown, min = 0) => typeof v === 'number' && Number.isInteger(v) && v >= min;
@@ -52,6 +67,22 @@ export function policyProblems(p: Fail2banPolicy): string[] {
   }
   if (!isCount(p.selfProtect.remainingFailuresWarn, 0)) problems.push('selfProtect.remainingFailuresWarn must be an integer ≥ 0');
   if (!isCount(p.bans.topOffenders, 1)) problems.push('bans.topOffenders must be an integer ≥ 1');
+  const e = p.enableJails;
+  if (!e.file.startsWith(`${p.install.confDir}/jail.d/`) || !e.file.endsWith('.local')) problems.push('enableJails.file must be a .local file in jail.d');
+  if (!e.jails.some((j) => p.sshd.filters.includes(j.name)) || !e.jails.some((j) => j.name === p.recidive.jail)) problems.push('enableJails.jails must hold an sshd jail and recidive');
+  for (const j of e.jails) {
+    const s = j.settings;
+    if (s.enabled !== 'true') problems.push(`enableJails ${j.name}: enabled must be "true"`);
+    for (const [k, v] of Object.entries(s)) if (!/^[\w.-]+$/.test(k) || typeof v !== 'string' || !/^[^\n;#%]+$/.test(v)) problems.push(`enableJails ${j.name}: ${k} must be one plain line`);
+  }
+  const fb = e.firewallFallback;
+  if (!p.lint.firewallActions.some((a) => a.prefix === fb.prefix) || !fb.banaction.startsWith(fb.prefix) || !fb.banactionAllports.startsWith(fb.prefix)) problems.push('enableJails.firewallFallback must name a lint.firewallActions prefix and actions of it');
+  const b = p.backends;
+  if (!b.journal || !b.journaldPackage || !isPathList(b.journald) || !isPathList(b.pythonSystemd) || !b.pythonSystemdPackage) problems.push('backends: journal, absolute journald/pythonSystemd paths and a package name are needed');
+  const l = p.lint;
+  for (const a of l.firewallActions) if (!a.prefix || !isNameList(a.programs) || !Array.isArray(a.packages)) problems.push(`lint.firewallActions ${a.prefix || '?'}: needs a prefix and programs`);
+  if (!isPathList(l.programDirs) || !isPathList(l.listenFiles) || !l.servicesFile.startsWith('/') || !l.allPortsMarker) problems.push('lint: programDirs, listenFiles and servicesFile must be absolute paths, allPortsMarker a word');
+  if (!Object.values(l.services).every((n) => isCount(n, 1) && n <= 65535) || !isCount(l.widePortRange, 1)) problems.push('lint: services are ports 1–65535, widePortRange a count');
   return problems;
 }
 

@@ -2,9 +2,10 @@
 // long bans. It reads fail2ban's own log: with logtarget set to the journal
 // or syslog it has nothing to read (warn).
 
-import type { Check, Evidence } from '../../src/core/types';
+import type { Check, Evidence, Finding } from '../../src/core/types';
 import { finding, guardedCheck } from '../updates/finding';
-import { jailsView, liveEvidence, loadState, logFiles, whyConfig } from './area';
+import { jailsView, liveEvidence, loadState, logFiles, whyConfig, worst } from './area';
+import { lintContext, lintJail, type LintProblem } from './lint';
 import { CONF_DIR } from './config';
 import { at, originEvidence, type JailConfig } from './jails';
 import { offer } from './fixes';
@@ -53,7 +54,8 @@ export const fail2banRecidive: Check = guardedCheck({
         return finding(fail2banRecidive, 'fail', summary, [liveEvidence(live)], fix);
       }
       if (target) return finding(fail2banRecidive, 'warn', `[${running}] is running ${target.text}`, [liveEvidence(live), ...target.evidence]);
-      return finding(fail2banRecidive, 'pass', `[${running}] is running`, [liveEvidence(live)]);
+      const problems = view.kind === 'ok' && view.cfg.sections.has(running) ? await lintJail(host, view.cfg, running, await lintContext(host), { running: true, withLogs: false }) : [];
+      return linted(`[${running}] is running`, [liveEvidence(live)], problems);
     }
 
     const why = whyConfig(state.live);
@@ -71,6 +73,16 @@ export const fail2banRecidive: Check = guardedCheck({
       return finding(fail2banRecidive, 'fail', `[${jail.name}] is enabled but its logpath ${logs.patterns.join(' ') || '(none)'} matches no file: fail2ban will not start`, [...evidence, ...logs.evidence], fix);
     }
     if (target) return finding(fail2banRecidive, 'warn', `[${jail.name}] is enabled ${target.text}`, [...evidence, ...target.evidence]);
-    return finding(fail2banRecidive, 'pass', `[${jail.name}] is enabled${jail.enabledAt ? ` (${at(jail.enabledAt)})` : ''}; ${why}`, evidence);
+    const problems = await lintJail(host, view.cfg, jail.name, await lintContext(host), { running: false, withLogs: false });
+    return linted(`[${jail.name}] is enabled${jail.enabledAt ? ` (${at(jail.enabledAt)})` : ''}; ${why}`, evidence, problems);
   },
 });
+
+/** Pass, or the worst lint problem's status with every problem said after the good news. */
+function linted(ok: string, evidence: Evidence[], problems: LintProblem[]): Finding {
+  if (problems.length === 0) return finding(fail2banRecidive, 'pass', ok, evidence);
+  const status = worst(problems.map((p) => p.status), 'warn');
+  // enable-jails switches a banaction whose firewall tool is missing to one that is installed.
+  const fix = problems.some((p) => p.kind === 'firewall') ? offer('fail2ban.enable-jails') : [];
+  return finding(fail2banRecidive, status, `${ok}, but ${problems.map((p) => p.text).join('; ')}`, [...evidence, ...problems.flatMap((p) => p.evidence)], fix);
+}

@@ -5,9 +5,11 @@
 // log that does not exist (Debian 12 logs sshd to the journal only: there
 // `backend = systemd` is needed, or fail2ban does not start at all).
 
-import type { Check, Evidence } from '../../src/core/types';
+import type { Check, Evidence, Finding } from '../../src/core/types';
 import { finding, guardedCheck, listSome } from '../updates/finding';
-import { filterExists, jailsView, liveEvidence, loadState, logFiles, whyConfig } from './area';
+import { filterExists, jailsView, liveEvidence, loadState, logFiles, whyConfig, worst } from './area';
+import { journaldProgram } from './backends';
+import { lintContext, lintJail, type LintProblem } from './lint';
 import { CONF_DIR } from './config';
 import { at, originEvidence, type JailConfig } from './jails';
 import { offer } from './fixes';
@@ -53,7 +55,9 @@ export const fail2banSshdJail: Check = guardedCheck({
       const running = live.jails.filter((j) => names.has(j));
       if (running.length > 0) {
         const cfgJail = sshdJails.find((j) => j.name === running[0]);
-        return finding(fail2banSshdJail, 'pass', `jail ${listSome(running.map((j) => `[${j}]`), 3)} watches sshd (running)`, [liveEvidence(live), ...(cfgJail ? enabledEvidence(cfgJail) : [])]);
+        const evidence = [liveEvidence(live), ...(cfgJail ? enabledEvidence(cfgJail) : [])];
+        const problems = view.kind === 'ok' && cfgJail ? await lintJail(host, view.cfg, cfgJail.name, await lintContext(host), { running: true, withLogs: false }) : [];
+        return linted(`jail ${listSome(running.map((j) => `[${j}]`), 3)} watches sshd (running)`, evidence, problems);
       }
       const configured = sshdJails.find((j) => j.enabled);
       if (configured) {
@@ -85,14 +89,26 @@ export const fail2banSshdJail: Check = guardedCheck({
     }
     const logs = await logFiles(host, view.cfg, jail.name);
     if (logs && logs.found.length === 0) {
+      const journald = await journaldProgram(host);
+      const hint = journald ? `journald is installed (${journald}): sshd logs to the journal, set backend = systemd` : 'on a journald-only system set backend = systemd';
       return finding(
         fail2banSshdJail,
         'fail',
-        `[${jail.name}] is enabled but its logpath ${logs.patterns.join(' ') || '(none)'} matches no file (backend ${logs.backend}): fail2ban will not start; on a journald-only system set backend = systemd`,
+        `[${jail.name}] is enabled but its logpath ${logs.patterns.join(' ') || '(none)'} matches no file (backend ${logs.backend}): fail2ban will not start; ${hint}`,
         [...evidence, ...logs.evidence],
         fix,
       );
     }
-    return finding(fail2banSshdJail, 'pass', `[${jail.name}] is enabled${jail.enabledAt ? ` (${at(jail.enabledAt)})` : ''}; ${why}`, evidence);
+    const problems = await lintJail(host, view.cfg, jail.name, await lintContext(host), { running: false, withLogs: false });
+    return linted(`[${jail.name}] is enabled${jail.enabledAt ? ` (${at(jail.enabledAt)})` : ''}; ${why}`, evidence, problems);
   },
 });
+
+/** Pass, or the worst lint problem's status with every problem said after the good news. */
+function linted(ok: string, evidence: Evidence[], problems: LintProblem[]): Finding {
+  if (problems.length === 0) return finding(fail2banSshdJail, 'pass', ok, evidence);
+  const status = worst(problems.map((p) => p.status), 'warn');
+  // enable-jails switches a banaction whose firewall tool is missing to one that is installed.
+  const fix = problems.some((p) => p.kind === 'firewall') ? offer('fail2ban.enable-jails') : [];
+  return finding(fail2banSshdJail, status, `${ok}, but ${problems.map((p) => p.text).join('; ')}`, [...evidence, ...problems.flatMap((p) => p.evidence)], fix);
+}

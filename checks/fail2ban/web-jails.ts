@@ -9,8 +9,8 @@ import { finding, guardedCheck, listSome } from '../updates/finding';
 import { jailsView, liveEvidence, loadState, whyConfig, worst } from './area';
 import { CONF_DIR } from './config';
 import type { JailConfig } from './jails';
-import { offer } from './fixes';
 import { notInstalled } from './install';
+import { lintContext, lintJail } from './lint';
 import { fail2banPolicy, type WebServerPolicy } from './policy';
 
 /** Installed by package or by program; evidence names which. */
@@ -65,17 +65,35 @@ export const fail2banWebJails: Check = guardedCheck({
       active = configJails.filter((j) => j.enabled).map((j) => j.name);
       source = whyConfig(state.live);
     }
-    const fix = offer('fail2ban.enable-jails');
-    const items: Item[] = servers.map(({ server, evidence }) => {
+    const running = state.live.kind === 'up';
+    const lc = await lintContext(host);
+    const items: Item[] = [];
+    for (const { server, evidence } of servers) {
       const guarding = active.filter((name) => guards(server, byName.get(name)?.filter ?? name));
-      if (guarding.length > 0) return { subject: server.name, status: 'pass', summary: `guarded by ${listSome(guarding.map((j) => `[${j}]`), 4)}`, evidence: [evidence] };
+      if (guarding.length > 0) {
+        const problems: string[] = [];
+        const problemEvidence: Evidence[] = [];
+        let status: 'pass' | 'warn' | 'fail' = 'pass';
+        for (const jail of guarding) {
+          if (view.kind !== 'ok' || !view.cfg.sections.has(jail)) continue;
+          for (const p of await lintJail(host, view.cfg, jail, lc, { running, withLogs: true })) {
+            problems.push(`[${jail}] ${p.text}`);
+            problemEvidence.push(...p.evidence);
+            status = worst([status, p.status], 'pass');
+          }
+        }
+        const guarded = `guarded by ${listSome(guarding.map((j) => `[${j}]`), 4)}`;
+        items.push({ subject: server.name, status, summary: problems.length ? `${guarded}, but ${problems.join('; ')}` : guarded, evidence: [evidence, ...problemEvidence] });
+        continue;
+      }
       const suggestions = configJails.filter((j) => !j.enabled && guards(server, j.filter ?? j.name)).map((j) => j.name);
       const hint = suggestions.length > 0 ? ` (available: ${listSome(suggestions, 3)})` : '';
-      return { subject: server.name, status: 'fail', summary: `installed but no active jail guards it${hint}`, evidence: [evidence] };
-    });
+      items.push({ subject: server.name, status: 'fail', summary: `installed but no active jail guards it${hint}`, evidence: [evidence] });
+    }
     const status = worst(items.map((i) => i.status), 'pass');
     const summary = items.map((i) => `${i.subject}: ${i.summary}`).join('; ') + ` (${source})`;
-    const f = finding(fail2banWebJails, status, summary, [...items.flatMap((i) => i.evidence), ...sourceEvidence], status === 'fail' ? fix : []);
+    // No fix offered: fail2ban.enable-jails enables sshd and recidive, not web jails.
+    const f = finding(fail2banWebJails, status, summary, [...items.flatMap((i) => i.evidence), ...sourceEvidence]);
     f.items = items;
     return f;
   },

@@ -28,7 +28,10 @@ export function checkFixArgs(fix: Fix, args: FixArgs): string | null {
   }
   for (const p of params) {
     const value = args[p.name];
-    if (value === undefined) return `${fix.id} needs --arg ${p.name}=… (${p.describe})`;
+    if (value === undefined) {
+      if (p.optional) continue;
+      return `${fix.id} needs --arg ${p.name}=… (${p.describe})`;
+    }
     if (!new RegExp(`^(?:${p.pattern.source})$`, p.pattern.flags).test(value)) return `--arg ${p.name}: '${value}' is not ${p.describe}`;
   }
   return null;

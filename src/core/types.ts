@@ -179,6 +179,8 @@ export interface FixParam {
   describe: string;
   /** The whole value must match (a first line of defence; plan() still checks meaning). */
   pattern: RegExp;
+  /** May be left out; plan() then does the cautious thing (fail2ban.ignore without wide=yes refuses a wide range). */
+  optional?: boolean;
 }
 
 export type FixArgs = Readonly<Record<string, string>>;

@@ -33,6 +33,39 @@ export function parseLogLine(line: string): LogEvent | null {
 
 /** "2026-11-28 20:04:20" read as this process's local time (fail2ban's, on the same machine), epoch ms. */
 export function localTimeMs(text: string): number | null {
+  // The live view converts every line of a log that may be gigabytes: a
+  // local-time Date costs a time-zone lookup. Log lines come in time order,
+  // so the epoch of the current minute is cached and the seconds added.
+  // Exact: time-zone offsets change only on whole minutes.
+  if (text.length === 19 && text.charCodeAt(16) === 58) {
+    const s1 = text.charCodeAt(17) - 48;
+    const s2 = text.charCodeAt(18) - 48;
+    if (s1 >= 0 && s1 <= 5 && s2 >= 0 && s2 <= 9) {
+      const minute = text.slice(0, 16);
+      if (minute !== cachedMinute) {
+        const base = slowLocalTimeMs(`${minute}:00`);
+        if (base === null) return null;
+        // A copy: the slice would keep the whole chunk it came from alive.
+        cachedMinute = Buffer.from(minute, 'latin1').toString('latin1');
+        cachedMinuteMs = base;
+      }
+      return cachedMinuteMs + (s1 * 10 + s2) * 1000;
+    }
+  }
+  return slowLocalTimeMs(text);
+}
+
+/** The inverse of localTimeMs: epoch ms → "YYYY-MM-DD HH:MM:SS" in this process's local time. */
+export function formatLocalTime(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => (n < 10 ? `0${n}` : String(n));
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+let cachedMinute = '';
+let cachedMinuteMs = 0;
+
+function slowLocalTimeMs(text: string): number | null {
   const m = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)$/.exec(text);
   if (!m) return null;
   const [y, mo, d, h, mi, s] = m.slice(1).map(Number);

@@ -12,6 +12,7 @@ import { LogFollower, type FollowLimits } from '../../checks/fail2ban/live-log';
 import { openFail2banLive } from '../../checks/fail2ban/live-model';
 import { StatusPoller } from '../../checks/fail2ban/live-status';
 import { livePolicy, livePolicyProblems } from '../../checks/fail2ban/live-policy';
+import { formatLocalTime, localTimeMs } from '../../src/parse/fail2ban-log';
 import { createLocalHost } from '../../src/host/local-host';
 
 const LOG = '/var/log/fail2ban.log';
@@ -247,4 +248,105 @@ test('status rounds: log activity asks for one soon (many nudges, one round), a 
   await poller.idle();
   t.is(poller.rounds, 3, 'refresh: a round at once');
   t.is(updates, 3);
+});
+
+/** "YYYY-MM-DD HH:MM:SS" in this process's local time, as fail2ban writes it. */
+function localStamp(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+test('the live model seeds bans per minute of the last hour from the sqlite database, read-only, and does not count a logged ban twice', async (t) => {
+  const { root, log } = tempRoot(t);
+  fs.mkdirSync(path.join(root, 'etc/fail2ban'), { recursive: true });
+  fs.mkdirSync(path.join(root, 'var/lib/fail2ban'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'etc/fail2ban/fail2ban.conf'), '[Definition]\nlogtarget = /var/log/fail2ban.log\nsocket = /run/fail2ban/fail2ban.sock\ndbfile = /var/lib/fail2ban/fail2ban.sqlite3\n');
+  const db = path.join(root, 'var/lib/fail2ban/fail2ban.sqlite3');
+  const now = Date.now();
+  const sec = (ms: number) => Math.floor(ms / 1000);
+  const thirtyAgo = now - 30 * 60_000;
+  // fail2ban 1.0.2's bans table (build-f2b.sh has the whole schema).
+  execFileSync('sqlite3', [
+    db,
+    'CREATE TABLE bans(jail TEXT NOT NULL, ip TEXT, timeofban INTEGER NOT NULL, bantime INTEGER NOT NULL, bancount INTEGER NOT NULL default 1, data JSON);' +
+      `INSERT INTO bans VALUES('sshd','127.0.0.1',${sec(thirtyAgo)},3600,1,'{}'),('sshd','127.0.0.2',${sec(thirtyAgo)},3600,1,'{}'),('sshd','127.0.0.3',${sec(thirtyAgo) + 1},3600,1,'{}');` +
+      `INSERT INTO bans VALUES('sshd','127.0.0.4',${sec(now - 90 * 60_000)},3600,1,'{}');` +
+      `INSERT INTO bans VALUES('recidive','127.0.0.1',${sec(now - 5 * 60_000)},604800,1,'{}');`,
+  ]);
+  const dbBefore = fs.readFileSync(db);
+  // The log still holds one of the database's bans (counted once), and a new one comes later.
+  fs.writeFileSync(log, `${localStamp(thirtyAgo)},100 fail2ban.actions [1]: NOTICE  [sshd] Ban 127.0.0.1\n`);
+  const model = openFail2banLive(createLocalHost({ root }), { policy: { ...livePolicy, notifyMs: 10, pollMs: 60_000 } });
+  t.teardown(() => model.dispose());
+  await model.ready;
+  await model.follower!.idle();
+  const sum = (jail: string) => model.snapshot().jails.find((j) => j.jail === jail)?.bansPerMinute.reduce((a, b) => a + b, 0);
+  t.is(sum('sshd'), 3, 'three bans in the last hour from the database; the logged one is not counted again; the one 90 minutes ago is out');
+  t.is(sum('recidive'), 1);
+  const series = model.snapshot().jails.find((j) => j.jail === 'sshd')!.bansPerMinute;
+  t.is(series.length, livePolicy.sparklineMinutes);
+  t.true(series[series.length - 31] + series[series.length - 30] + series[series.length - 29] === 3, `the bans sit 30 minutes back: ${series.join(',')}`);
+
+  fs.appendFileSync(log, `${localStamp(now + 5000)},100 fail2ban.actions [1]: NOTICE  [sshd] Ban 127.0.0.9\n`);
+  model.follower!.poke();
+  await model.follower!.idle();
+  t.is(sum('sshd'), 4, 'a ban after the database read counts');
+  t.deepEqual(fs.readFileSync(db), dbBefore, 'the database was only read');
+  t.false(fs.existsSync(`${db}-journal`) || fs.existsSync(`${db}-wal`));
+});
+
+test('localTimeMs with its per-minute cache gives what a local-time Date gives, across minutes, hours, days and odd input', (t) => {
+  const slow = (text: string) => {
+    const m = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)$/.exec(text);
+    return m ? new Date(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]).getTime() : null;
+  };
+  // Every 7 s for two days (a DST change, if this zone has one then, included), in log order, then back in time.
+  const start = new Date(2026, 2, 27, 22, 0, 0).getTime();
+  const texts: string[] = [];
+  for (let ms = start; ms < start + 2 * 86_400_000; ms += 7_000) texts.push(formatLocalTime(ms));
+  texts.push('2026-03-27 22:00:59', '2026-03-27 22:00:01', '2026-11-28 20:13:60', '2026-11-28 20:13:4x', '2026-11-28T20:13:44', '2026-02-30 10:00:00', 'garbage');
+  for (const text of texts) t.is(localTimeMs(text), slow(text), text);
+  t.is(formatLocalTime(localTimeMs('2026-11-28 20:13:44')!), '2026-11-28 20:13:44');
+});
+
+test('LiveEvents shows the logged time of each event (formatted again from its epoch), and reuses one copy per address', (t) => {
+  const ev = new LiveEvents({ eventRing: 10, trackedAddresses: 10, maxJails: 4, sparklineMinutes: 60 });
+  const chunk = `2026-11-28 20:04:05,100 fail2ban.filter  [1]: INFO    [sshd] Found 2001:db8:1234::77 - 2026-11-28 20:04:05\n2026-11-28 20:04:06,100 fail2ban.actions [1]: NOTICE  [sshd] Ban 2001:db8:1234::77\n`;
+  t.is(ev.feedText(chunk, Date.now()), 2);
+  const [ban, found] = ev.events(2);
+  t.deepEqual([ban.time, ban.kind, ban.ip, found.time], ['2026-11-28 20:04:06', 'Ban', '2001:db8:1234::77', '2026-11-28 20:04:05']);
+  t.deepEqual(ev.top(1), [{ ip: '2001:db8:1234::77', failures: 1, bans: 1 }]);
+});
+
+test('the live model asks the server again after a new Ban or Unban line, not after Found lines or history (a status round lists every banned address)', async (t) => {
+  const { root, log } = tempRoot(t);
+  fs.mkdirSync(path.join(root, 'etc/fail2ban'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'etc/fail2ban/fail2ban.conf'), '[Definition]\nlogtarget = /var/log/fail2ban.log\nsocket = /run/fail2ban/fail2ban.sock\ndbfile = None\n');
+  fs.writeFileSync(log, '');
+  const model = openFail2banLive(createLocalHost({ root }), { policy: { ...livePolicy, notifyMs: 10, pollMs: 60_000, statusMinGapMs: 50, statusIdleMs: 60_000 } });
+  t.teardown(() => model.dispose());
+  await model.ready;
+  await model.follower!.idle();
+  await model.poller!.idle();
+  const settle = async () => {
+    model.follower!.poke();
+    await model.follower!.idle();
+    await new Promise((r) => setTimeout(r, 300));
+    await model.poller!.idle();
+  };
+  const rounds = model.poller!.rounds;
+  fs.appendFileSync(log, lines(0, 200));
+  await settle();
+  t.is(model.poller!.rounds, rounds, '200 Found lines: no status round');
+  fs.appendFileSync(log, line(6, 'Ban'));
+  await settle();
+  t.is(model.poller!.rounds, rounds, 'a Ban line older than the last round (history): that round saw it');
+  const now = (kind: string, n: number) => `${localStamp(Date.now())},100 fail2ban.actions [1]: NOTICE  [sshd] ${kind} 127.0.0.${n}\n`;
+  fs.appendFileSync(log, now('Ban', 7));
+  await settle();
+  t.is(model.poller!.rounds, rounds + 1, 'a new Ban line: one round');
+  fs.appendFileSync(log, now('Unban', 8) + now('Restore Ban', 9));
+  await settle();
+  t.is(model.poller!.rounds, rounds + 2, 'Unban and Restore Ban: one more');
 });

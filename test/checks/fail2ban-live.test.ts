@@ -94,7 +94,8 @@ test.serial('five failures from 127.0.0.2 with maxretry 3: banned; bans and stat
   const bans = await run(fail2banBans);
   t.is(bans.status, 'info');
   const sshd = bans.items?.find((i) => i.subject === 'sshd');
-  t.regex(sshd?.summary ?? '', /^1 banned now, 1 since start, 1 in the database; \d+ failing now, 5 failures since start; banned: 127\.0\.0\.2$/);
+  t.regex(sshd?.summary ?? '', /^1 banned now, 1 since start, 1 in the database; \d+ failing now, 5 failures since start$/);
+  t.is(sshd?.evidence[0].command, 'fail2ban-client -s /run/fail2ban/fail2ban.sock status sshd short', 'counters only: no list of every banned address every 30 s');
   t.regex(bans.summary, /top offenders: 127\.0\.0\.2 \(1 ban\)/);
 
   const self = await run(fail2banSelfProtect, sshFrom('127.0.0.2'));

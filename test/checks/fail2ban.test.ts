@@ -71,7 +71,7 @@ test('the area: CHECKS.md ids in order with CHECKS.md severities, refresh hints,
     ],
   );
   for (const c of checks) t.true((c.watch?.length ?? 0) > 0 && (c.interval ?? 0) > 0, c.id);
-  t.deepEqual(fixes.map((f) => f.id), ['fail2ban.ban', 'fail2ban.unban']);
+  t.deepEqual(fixes.map((f) => f.id), ['fail2ban.install', 'fail2ban.enable-jails', 'fail2ban.ban', 'fail2ban.unban', 'fail2ban.ignore']);
   t.deepEqual(policyProblems(fail2banPolicy), []);
   t.deepEqual(policyProblems({ ...fail2banPolicy, thresholds: { ...fail2banPolicy.thresholds, widestIgnoreipPrefixV4: 40 } }), ['thresholds.widestIgnoreipPrefixV4 must be 1–32'], 'the validator can fail');
 });

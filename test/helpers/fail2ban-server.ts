@@ -25,6 +25,8 @@ export interface ServerOptions {
   bantime?: string;
   /** Jails of the standard set (sshd, recidive) to leave out. */
   omitJails?: string[];
+  /** Jails of the standard set to write with enabled = false (defined, as Debian ships them, but off). */
+  disableJails?: string[];
   /** Extra text appended to the jail.conf of both views. */
   extraJailConf?: string;
 }
@@ -76,7 +78,7 @@ dbpurgeage = 1d
 }
 
 function jailConf(P: (p: string) => string, o: ServerOptions): string {
-  const jail = (name: string, text: string) => (o.omitJails?.includes(name) ? '' : text);
+  const jail = (name: string, text: string) => (o.omitJails?.includes(name) ? '' : text.replace('enabled = true', `enabled = ${o.disableJails?.includes(name) ? 'false' : 'true'}`));
   return `# jail.conf of a test server: banaction dummy only (touches no firewall)
 [DEFAULT]
 bantime = ${o.bantime ?? '1h'}
@@ -94,7 +96,8 @@ ${jail(
     `
 [sshd]
 enabled = true
-filter = sshd[mode=normal]
+mode = normal
+filter = sshd[mode=%(mode)s]
 port = ssh
 logpath = ${P('/var/log/auth.log')}
 `,
