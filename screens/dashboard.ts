@@ -8,7 +8,7 @@ import { escapeTags, sanitizeText, truncate } from '../src/core/sanitize';
 import { summarize } from '../src/core/score';
 import type { Scheduler } from '../src/core/scheduler';
 import type { Fail2banLive } from '../src/core/fail2ban-live';
-import type { Area, Check, Command, Finding } from '../src/core/types';
+import type { Area, Check, Command, Finding, FixParam } from '../src/core/types';
 import { AREAS } from '../src/core/types';
 import { FAIL2BAN_HELP_SCOPES, FAIL2BAN_SCOPES, type Scope, bindingFor, helpLines, keyBarText } from '../src/ui/keymap';
 import { RenderScheduler } from '../src/ui/render-scheduler';
@@ -40,6 +40,8 @@ import {
 export interface DashboardActions {
   /** `args`: a parametrised fix's values (fail2ban.unban: jail and address). */
   preview(fixId: string, args?: Readonly<Record<string, string>>): Promise<FixPreview | { error: string }>;
+  /** The values a fix needs (reboot.schedule: at; fail2ban.ignore: address): asked for before its preview. */
+  paramsOf?(fixId: string): readonly FixParam[];
   /** `details`: the fix's afterApply lines (new fingerprints, known_hosts lines …), shown in a result screen. */
   apply(fixId: string, runInTerminal: (cmd: Command) => Promise<{ exitCode: number | null }>): Promise<{ ok: boolean; message: string; details?: string[] }>;
   undo(): Promise<{ ok: boolean; message: string }>;
@@ -78,7 +80,9 @@ type Overlay =
   /** What an applied fix left to read (afterApply): scrollable, closed with Esc. */
   | { kind: 'result'; fixId: string; ok: boolean; message: string; details: string[]; scroll: number }
   /** The key rotation wizard; its data is read once when it opens, so what it shows is what it previews. */
-  | { kind: 'wizard'; state: WizardState; data: WizardData };
+  | { kind: 'wizard'; state: WizardState; data: WizardData }
+  /** A value the fix needs, typed before its preview; one param at a time, checked against its pattern. */
+  | { kind: 'params'; fixId: string; args: Record<string, string>; missing: FixParam[]; input: string; error: string | null };
 
 export class Dashboard {
   private readonly screen: blessed.Widgets.Screen;
@@ -174,8 +178,10 @@ export class Dashboard {
     const p = await this.opts.actions.pendingConfirm().catch(() => null);
     this.pending = p ? { fixId: p.fixId, deadline: Date.now() + p.secondsLeft * 1000 } : null;
     if (this.pending && !this.pendingTimer) {
+      let ticks = 0;
       this.pendingTimer = setInterval(() => {
-        if (this.pending && Date.now() > this.pending.deadline + 2000) void this.refreshPending();
+        // Re-ask every 3 s too: a confirm from another login (hardtop confirm, a second dashboard) ends the countdown here.
+        if (this.pending && (Date.now() > this.pending.deadline + 2000 || ++ticks % 3 === 0)) void this.refreshPending();
         this.render.request();
       }, 1000);
     } else if (!this.pending && this.pendingTimer) {
@@ -215,6 +221,12 @@ export class Dashboard {
     const name = key?.full ?? ch ?? '';
     const binding = bindingFor(scope, name);
     if (!binding) {
+      if (scope === 'params' && this.overlay?.kind === 'params' && isTypedText(ch, key)) {
+        if (this.overlay.input.length < MAX_PARAM_LENGTH) this.overlay.input += ch;
+        this.overlay.error = null;
+        this.render.request();
+        return;
+      }
       // The ban list's search and address prompts take typed text.
       if (this.f2b && FAIL2BAN_SCOPES.includes(scope) && isTypedText(ch, key) && this.f2b.typed(ch)) this.render.request();
       return;
@@ -349,6 +361,14 @@ export class Dashboard {
         return;
       case 'preview:y':
         return void this.applyPreviewed();
+      case 'params:enter':
+        return void this.submitParam();
+      case 'params:backspace':
+        if (this.overlay?.kind === 'params') this.overlay.input = this.overlay.input.slice(0, -1);
+        return;
+      case 'params:escape':
+        this.overlay = null;
+        return this.say('cancelled: nothing changed');
     }
     if (this.f2b && FAIL2BAN_SCOPES.includes(scope)) this.onViewIntent(this.f2b.handle(scope, key));
   }
@@ -487,6 +507,12 @@ export class Dashboard {
 
   private async previewFix(fixId: string, args?: Readonly<Record<string, string>>): Promise<void> {
     if (this.busy) return this.say('busy: wait for the current action');
+    // A fix that needs values the finding cannot supply asks for them first.
+    const missing = (this.opts.actions.paramsOf?.(fixId) ?? []).filter((p) => !p.optional && args?.[p.name] === undefined);
+    if (missing.length > 0) {
+      this.overlay = { kind: 'params', fixId, args: { ...args }, missing, input: '', error: null };
+      return;
+    }
     this.busy = true;
     this.say(`planning ${fixId}…`);
     try {
@@ -500,6 +526,25 @@ export class Dashboard {
       this.busy = false;
       this.render.request();
     }
+  }
+
+  /** Enter in the value prompt: check the value, then ask the next one or preview. */
+  private async submitParam(): Promise<void> {
+    if (this.overlay?.kind !== 'params') return;
+    const o = this.overlay;
+    const param = o.missing[0];
+    const value = o.input.trim();
+    if (!new RegExp(`^(?:${param.pattern.source})$`, param.pattern.flags).test(value)) {
+      o.error = value === '' ? `type ${param.describe}` : `'${value}' is not ${param.describe}`;
+      return;
+    }
+    const args = { ...o.args, [param.name]: value };
+    if (o.missing.length > 1) {
+      this.overlay = { ...o, args, missing: o.missing.slice(1), input: '', error: null };
+      return;
+    }
+    this.overlay = null;
+    return this.previewFix(o.fixId, args);
   }
 
   private async applyPreviewed(): Promise<void> {
@@ -615,6 +660,12 @@ export class Dashboard {
       if (state.step === 'explain') state.scroll = scroll;
       this.main.setContent(lines.slice(scroll).join('\n'));
       this.main.setFront();
+    } else if (this.overlay?.kind === 'params') {
+      this.main.show();
+      const o = this.overlay;
+      this.main.setLabel(` fix ${escapeTags(o.fixId)} — a value is needed `);
+      this.main.setContent(paramPromptLines(o, width - 3, this.opts.color).join('\n'));
+      this.main.setFront();
     } else if (this.overlay?.kind === 'preview') {
       this.main.show();
       const p = this.overlay.preview;
@@ -723,6 +774,27 @@ export class Dashboard {
     });
     box.setContent([...head, ...lines].join('\n'));
   }
+}
+
+/** Longer than any address, time or path a fix takes; keeps a pasted flood out. */
+const MAX_PARAM_LENGTH = 256;
+
+/** The value prompt: what the fix needs, what was typed so far, why it was refused. */
+function paramPromptLines(o: { fixId: string; args: Record<string, string>; missing: readonly FixParam[]; input: string; error: string | null }, width: number, color: boolean): string[] {
+  const param = o.missing[0];
+  const given = Object.entries(o.args).map(([k, v]) => `  ${k} = ${v}`);
+  const lines = [
+    `${o.fixId} needs ${param.name}: ${param.describe}`,
+    ...(given.length ? ['', 'given so far:', ...given] : []),
+    '',
+    `${param.name}: ${o.input}_`,
+  ].map((l) => escapeTags(truncate(sanitizeText(l), width)));
+  if (o.error) {
+    const e = escapeTags(truncate(sanitizeText(o.error), width));
+    lines.push('', color ? `{red-fg}${e}{/red-fg}` : e);
+  }
+  lines.push('', 'Enter: next (then the preview; nothing changes before y)   Esc: cancel');
+  return lines;
 }
 
 /** A printable character typed (not a control key): text for a prompt. */

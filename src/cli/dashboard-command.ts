@@ -33,6 +33,7 @@ export async function runDashboard(host: Host, catalog: Catalog, parsed: Extract
       previewed.set(fixId, planned.plan);
       return planned.preview;
     },
+    paramsOf: (fixId) => catalog.fixes.find((f) => f.id === fixId)?.params ?? [],
     async apply(fixId, runInTerminal) {
       const plan = previewed.get(fixId);
       if (!plan) return { ok: false, message: `no preview of ${fixId}: press f first` };

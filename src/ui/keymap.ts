@@ -14,6 +14,7 @@ export type Scope =
   | 'bans-search'
   | 'ban-input'
   | 'preview'
+  | 'params'
   | 'terminal'
   | 'help'
   | 'fleet'
@@ -39,6 +40,7 @@ export const SCOPE_TITLES: Record<Scope, string> = {
   'ssh-panel': 'Dashboard, SSH panel focused (the other dashboard keys work too)',
   detail: 'Area detail',
   preview: 'Fix preview',
+  params: 'A value a fix needs (typed before its preview)',
   terminal: 'Embedded terminal',
   result: 'Result of an applied fix',
   wizard: 'Key rotation wizard',
@@ -115,6 +117,9 @@ export const BINDINGS: readonly KeyBinding[] = [
   { scope: 'result', keys: ['down', 'j'], label: '↓/j', description: 'scroll down' },
   { scope: 'result', keys: ['escape', 'q', 'enter'], label: 'Esc/q', description: 'close the result', bar: 'close' },
 
+  { scope: 'params', keys: ['enter'], label: 'Enter', description: 'take the value typed (then the preview)', bar: 'next' },
+  { scope: 'params', keys: ['backspace'], label: 'Backspace', description: 'delete the last character' },
+  { scope: 'params', keys: ['escape'], label: 'Esc', description: 'cancel, change nothing', bar: 'cancel' },
   { scope: 'preview', keys: ['y'], label: 'y', description: 'apply the fix shown', bar: 'apply', danger: true },
   { scope: 'preview', keys: ['up', 'k'], label: '↑/k', description: 'scroll up' },
   { scope: 'preview', keys: ['down', 'j'], label: '↓/j', description: 'scroll down' },
