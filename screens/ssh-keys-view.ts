@@ -6,6 +6,7 @@
 
 import type { Finding, Item } from '../src/core/types';
 import { ROTATION_RECORD } from '../checks/ssh/rotation-record';
+import { keyFactsOf } from '../checks/ssh/keys-authorized';
 
 export const AUTHORIZED_ID = 'ssh.keys.authorized';
 export const KEY_AGE_ID = 'ssh.keys.age';
@@ -51,6 +52,7 @@ export interface AccountKeys {
 }
 
 /**
+ * The fallback for a report read back from JSON (no structured keys):
  * ssh.keys.authorized's evidence line for a key is
  * "LABEL SHA256:… COMMENT [OPTIONS] — NOTES" (checks/ssh/keys-authorized.ts
  * entryText); anything else (no fingerprint) is a problem line.
@@ -104,13 +106,41 @@ function ageOf(age: Finding | undefined, account: string, file: string, line: nu
   return /in the future/.test(item.summary) ? 'future' : '?';
 }
 
-/** Keys per account, in the check's order (accounts as /etc/passwd lists them, keys by file and line). */
+/**
+ * Keys per account, in the check's order (accounts as /etc/passwd lists them, keys by file and line).
+ * The check's structured keys (keyFactsOf) when it ran in this process; from
+ * the evidence text only for an item read back from a JSON report.
+ */
 export function authorizedKeys(results: ReadonlyMap<string, Finding>): AccountKeys[] {
   const f = results.get(AUTHORIZED_ID);
   const age = results.get(KEY_AGE_ID);
   return (f?.items ?? []).map((item) => {
     const keys: KeyRow[] = [];
     const problems: KeyProblem[] = [];
+    const facts = keyFactsOf(item);
+    if (facts !== null) {
+      const at = new Set(facts.map((k) => `${k.file}:${k.line}`));
+      for (const k of facts) {
+        keys.push({
+          account: item.subject,
+          file: k.file,
+          line: k.line,
+          label: k.label,
+          fingerprint: k.fingerprint,
+          comment: k.comment,
+          options: k.options,
+          notes: k.notes.join(', '),
+          weak: k.weak,
+          age: ageOf(age, item.subject, k.file, k.line),
+          fix: { id: REMOVE_KEY_FIX, args: { user: item.subject, fingerprint: k.fingerprint } },
+        });
+      }
+      for (const e of item.evidence) {
+        if (e.file && e.line && at.has(`${e.file}:${e.line}`)) continue;
+        problems.push({ account: item.subject, text: `${e.file ? `${e.file}${e.line ? `:${e.line}` : ''}: ` : ''}${e.text ?? ''}` });
+      }
+      return { account: item.subject, status: item.status, keys, problems };
+    }
     for (const e of item.evidence) {
       const parsed = e.file && e.line ? parseKeyEvidence(e.text ?? '') : null;
       if (!parsed || !e.file || !e.line) {

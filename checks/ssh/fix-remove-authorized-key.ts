@@ -23,21 +23,13 @@ import { authorizedKeysSetting, fileRefusal, inventoryAuthorizedKeys } from './k
 import { loadServerState } from './server-config';
 import { sessionLogin } from './session-login';
 import { FINGERPRINT_PARAM, ownerFor, targetAccount, USER_PARAM } from './user-key-account';
+import { whyNotUsableForLogin } from './keys-judge';
 
 export const REMOVE_KEY_FIX_ID = 'ssh.remove-authorized-key';
 
-/** A line sshd would accept for a plain key login (what the lockout guard counts). */
+/** A line sshd would accept for a plain key login (what the lockout guards count: keys-judge.ts). */
 export function usableForLogin(e: AuthorizedKey, now: Date): boolean {
-  if (e.certAuthority || e.command !== undefined) return false;
-  if (e.key.family === 'dsa' || e.key.certificate) return false;
-  if (e.key.family === 'rsa' && e.key.bits !== null && e.key.bits < 1024) return false;
-  if (e.expiryTime !== undefined) {
-    const m = /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(?:(\d{2}))?)?(Z)?$/.exec(e.expiryTime.trim());
-    if (!m) return false;
-    const t = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4] ?? '00'}:${m[5] ?? '00'}:${m[6] ?? '00'}${m[7] ? 'Z' : ''}`);
-    if (Number.isNaN(t) || t <= now.getTime()) return false;
-  }
-  return true;
+  return whyNotUsableForLogin(e, now) === null;
 }
 
 /** The text without the given 1-based lines; every other byte as it was. */

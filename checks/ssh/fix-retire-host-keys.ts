@@ -18,7 +18,9 @@
 //
 // A client that has not logged in since the rotation (or never learns keys:
 // PuTTY, a managed known_hosts) sees "REMOTE HOST IDENTIFICATION HAS
-// CHANGED" afterwards: the preview says so, with the lines to hand out.
+// CHANGED" afterwards: the preview says so, with the lines to hand out, and
+// names the clients sshd's log shows only before the rotation began (the
+// ones still using only the old keys: clientsSinceRotation).
 
 import type { FileEdit, Fix, Plan } from '../../src/core/types';
 import { emptyPlan, refuse } from '../updates/fix-plan';
@@ -34,6 +36,10 @@ import { loadSshdConfig } from '../../src/parse/sshd-config';
 import { describeKey, publishLines } from './fix-rotate-host-keys';
 import { listenAddresses, sshPort } from './server-listen';
 import type { Host } from '../../src/host/host';
+import { parseAcceptedAny, stampTime } from '../../src/parse/sshd-accepted';
+import { listSome } from '../updates/finding';
+import { recentSshdLog } from './session-login';
+import { rotatePolicy } from './rotate-policy';
 
 export const RETIRE_FIX_ID = 'ssh.retire-host-keys';
 
@@ -48,6 +54,45 @@ async function removal(host: Host, path: string): Promise<FileEdit | { problem: 
   const r = await host.read(path).catch((err) => ({ ok: false as const, reason: 'io' as const, message: thrownMessage(err) }));
   if (!r.ok) return r.reason === 'missing' ? null : { problem: `cannot read ${path}: ${r.message}` };
   return { path, before: r.text, after: '', delete: true };
+}
+
+/**
+ * Which clients may still use only the old keys: sshd does not log the host
+ * key a client checked, but every OpenSSH client that logged in since the
+ * rotation began was offered the new keys (UpdateHostKeys); one seen in the
+ * log only BEFORE it (user@address) has not been, and will be stopped by its
+ * known_hosts after the retirement. The best evidence there is: said, with
+ * where it comes from, never a guess presented as a fact.
+ */
+export async function clientsSinceRotation(host: Host, startedAt: string, now: Date): Promise<string> {
+  const started = Date.parse(startedAt);
+  const { texts } = await recentSshdLog(host);
+  if (texts.length === 0) return `which clients logged in since the rotation began (${day(startedAt)}) cannot be told: no sshd log found (${rotatePolicy.authLogs.files.join(', ')})`;
+  const last = new Map<string, number>();
+  let undated = 0;
+  for (const { text } of texts) {
+    for (const l of parseAcceptedAny(text)) {
+      const t = l.stamp === null ? null : stampTime(l.stamp, now);
+      if (t === null) {
+        undated++;
+        continue;
+      }
+      const who = `${l.user}@${l.addr}`;
+      last.set(who, Math.max(last.get(who) ?? 0, t));
+    }
+  }
+  const where = texts.map((x) => x.where).join(', ');
+  const since = [...last].filter(([, t]) => t >= started);
+  const before = [...last].filter(([, t]) => t < started).sort((a, b) => b[1] - a[1]);
+  if (before.length === 0) {
+    return `${since.length} client${since.length === 1 ? '' : 's'} (user@address) logged in since the rotation began (${day(startedAt)}) and none was seen only before it in ${where}${undated ? ` (${undated} undated lines not counted)` : ''}; clients older than that log are not known`;
+  }
+  return (
+    `clients seen in ${where} only BEFORE the rotation began (${day(startedAt)}), so not offered the new keys yet: ` +
+    `${listSome(before.map(([who, t]) => `${who} (last login ${day(new Date(t))})`), 6)}; ` +
+    `they will see "REMOTE HOST IDENTIFICATION HAS CHANGED" after the retirement unless they log in once first (OpenSSH with UpdateHostKeys) or get the new known_hosts line` +
+    (since.length ? `; ${since.length} client${since.length === 1 ? '' : 's'} logged in since` : '')
+  );
 }
 
 export const retireHostKeys: Fix = {
@@ -138,6 +183,7 @@ export const retireHostKeys: Fix = {
     if (now.getTime() < Date.parse(rec.retireAfter)) {
       plan.warnings.push(`the grace period runs until ${day(rec.retireAfter)}: clients that have not logged in since ${day(rec.startedAt)} have not learned the new keys yet`);
     }
+    plan.warnings.push(await clientsSinceRotation(host, rec.startedAt, now));
     const port = sshPort(listenAddresses(config));
     const publish = await publishLines(host, rec.new.map((k) => k.path), port);
     plan.warnings.push(

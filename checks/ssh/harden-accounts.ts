@@ -1,60 +1,24 @@
 // Who can still log in with a key: the facts the lockout guard needs.
 //
-// Pure parsers (passwd, group, authorized_keys lines) and one reader that
-// walks an account's AuthorizedKeysFile list through the Host, refusing to
-// follow links in the home directory (a user controls it; root must not be
-// steered into reading something else) and applying sshd's StrictModes rule
-// (a file or directory others can write is ignored by sshd, so it is no way in).
+// One reader for everything: accounts and groups come from src/parse/passwd.ts,
+// key files from the key checks' inventory (keys-inventory.ts: the same
+// AuthorizedKeysFile expansion, never following links in a home, bounded
+// reads, src/parse/authorized-keys.ts for the lines), and what counts as a
+// way in from keys-judge.ts (whyNotUsableForLogin, shared with
+// ssh.remove-authorized-key). On top, the guard applies sshd's StrictModes
+// rule to the directories up to the home as well (a file or directory others
+// can write is ignored by sshd, so it is no way in).
 
 import type { Host } from '../../src/host/host';
 import { normaliseHostPath } from '../../src/host/host-paths';
-import { expandAuthorizedKeysPattern } from './keys-inventory';
+import type { PasswdAccount } from '../../src/parse/passwd';
+import { fileRefusal, expandAuthorizedKeysPattern, inventoryAuthorizedKeys } from './keys-inventory';
+import { whyNotUsableForLogin } from './keys-judge';
+import { keyLabel } from '../../src/parse/ssh-key-blob';
 import { globMatch } from './policy';
-import { parsePublicKeyLine } from './server-host-key-file';
 
-export interface Account {
-  name: string;
-  uid: number;
-  gid: number;
-  home: string;
-  shell: string;
-}
-
-export interface Group {
-  name: string;
-  gid: number;
-  members: string[];
-}
-
-/** /etc/passwd: name:pw:uid:gid:gecos:home:shell; bad lines are skipped (the guard only counts ways in). */
-export function parsePasswd(text: string): Account[] {
-  const out: Account[] = [];
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/\r$/, '');
-    if (line === '' || line.startsWith('#') || line.startsWith('+') || line.startsWith('-')) continue;
-    const f = line.split(':');
-    if (f.length < 7 || !/^\d+$/.test(f[2]) || !/^\d+$/.test(f[3])) continue;
-    out.push({ name: f[0], uid: Number(f[2]), gid: Number(f[3]), home: f[5], shell: f[6] });
-  }
-  return out;
-}
-
-/** /etc/group: name:pw:gid:member,member */
-export function parseGroup(text: string): Group[] {
-  const out: Group[] = [];
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/\r$/, '');
-    if (line === '' || line.startsWith('#')) continue;
-    const f = line.split(':');
-    if (f.length < 4 || !/^\d+$/.test(f[2])) continue;
-    out.push({ name: f[0], gid: Number(f[2]), members: f[3].split(',').map((m) => m.trim()).filter(Boolean) });
-  }
-  return out;
-}
-
-export function groupsOf(account: Account, groups: readonly Group[]): string[] {
-  return groups.filter((g) => g.gid === account.gid || g.members.includes(account.name)).map((g) => g.name);
-}
+/** The fields of an account the guard reads (a PasswdAccount fits). */
+export type Account = Pick<PasswdAccount, 'name' | 'uid' | 'gid' | 'home' | 'shell'>;
 
 /** A shell that is a way to log in (not nologin, false …). */
 export function hasLoginShell(account: Account, noLoginShells: readonly string[]): boolean {
@@ -70,77 +34,6 @@ export function hasLoginShell(account: Account, noLoginShells: readonly string[]
 export function expandAuthorizedKeysFile(pattern: string, account: Account): string | null {
   const r = expandAuthorizedKeysPattern(pattern, account);
   return r && 'path' in r ? r.path : null;
-}
-
-export interface KeyVerdict {
-  line: number;
-  usable: boolean;
-  /** What the key is, or why it does not count. */
-  note: string;
-}
-
-const CERT_SUFFIX = '-cert-v01@openssh.com';
-
-/**
- * Split an authorized_keys line into options and the key (sshd's auth2-pubkeyfile.c:
- * options come first, comma-separated, double quotes protect spaces and commas).
- */
-export function splitKeyLine(line: string): { options: string[]; rest: string } | null {
-  const trimmed = line.trim();
-  const first = trimmed.split(/\s+/)[0] ?? '';
-  if (/^(ssh-|ecdsa-|sk-)/.test(first)) return { options: [], rest: trimmed };
-  const options: string[] = [];
-  let cur = '';
-  let quoted = false;
-  let i = 0;
-  for (; i < trimmed.length; i++) {
-    const c = trimmed[i];
-    if (c === '\\' && quoted && trimmed[i + 1] === '"') {
-      cur += '"';
-      i++;
-    } else if (c === '"') quoted = !quoted;
-    else if (!quoted && c === ',') {
-      options.push(cur);
-      cur = '';
-    } else if (!quoted && (c === ' ' || c === '\t')) break;
-    else cur += c;
-  }
-  if (quoted) return null;
-  options.push(cur);
-  return { options, rest: trimmed.slice(i).trim() };
-}
-
-/** Is this line a key sshd would accept for a login, as far as a guard should count it? */
-export function judgeKeyLine(raw: string, lineNo: number, now: Date): KeyVerdict | null {
-  const line = raw.replace(/\r$/, '');
-  if (line.trim() === '' || line.trim().startsWith('#')) return null;
-  const split = splitKeyLine(line);
-  if (!split) return { line: lineNo, usable: false, note: 'unparseable options' };
-  const opts = split.options.map((o) => o.trim()).filter(Boolean);
-  const names = opts.map((o) => o.split('=')[0].toLowerCase());
-  const r = parsePublicKeyLine(split.rest);
-  if (!r.ok) return { line: lineNo, usable: false, note: `not a key (${r.problem})` };
-  const k = r.key;
-  const what = `${k.type}${k.bits ? ` ${k.bits}` : ''} ${k.fingerprint ?? ''}`.trim();
-  if (names.includes('cert-authority')) return { line: lineNo, usable: false, note: `${what}: a certificate authority, not a key (needs a certificate to log in)` };
-  if (names.includes('command')) return { line: lineNo, usable: false, note: `${what}: limited to a forced command` };
-  const expiry = opts.find((o) => o.toLowerCase().startsWith('expiry-time='));
-  if (expiry && isExpired(expiry.slice(expiry.indexOf('=') + 1).replace(/"/g, ''), now)) return { line: lineNo, usable: false, note: `${what}: expired (${expiry})` };
-  if (k.type === 'ssh-dss' || k.type.startsWith('ssh-dss')) return { line: lineNo, usable: false, note: `${what}: DSA keys are refused by OpenSSH (off since 7.0, removed in 10.0)` };
-  if (k.type === 'ssh-rsa' && k.bits !== null && k.bits < 1024) return { line: lineNo, usable: false, note: `${what}: RSA below 1024 bits is refused by sshd` };
-  if (k.type.endsWith(CERT_SUFFIX)) return { line: lineNo, usable: false, note: `${what}: a certificate line` };
-  const from = opts.find((o) => o.toLowerCase().startsWith('from='));
-  return { line: lineNo, usable: true, note: from ? `${what} (only ${from})` : what };
-}
-
-/** expiry-time="YYYYMMDD[HHMM[SS]][Z]" (sshd's parse_absolute_time); unreadable counts as expired. */
-function isExpired(value: string, now: Date): boolean {
-  const m = /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(?:(\d{2}))?)?(Z)?$/.exec(value.trim());
-  if (!m) return true;
-  const [, y, mo, d, h = '00', mi = '00', s = '00', z] = m;
-  const iso = `${y}-${mo}-${d}T${h}:${mi}:${s}${z ? 'Z' : ''}`;
-  const t = Date.parse(iso);
-  return Number.isNaN(t) || t <= now.getTime();
 }
 
 export interface KeyFileReport {
@@ -165,35 +58,48 @@ async function strictModesProblem(host: Host, path: string, account: Account): P
   }
 }
 
-export async function readKeyFile(host: Host, path: string, account: Account, opts: { strictModes: boolean; now: Date }): Promise<KeyFileReport> {
-  const report: KeyFileReport = { path, usable: 0, notes: [] };
-  const home = normaliseHostPath(account.home);
-  const inHome = path.startsWith(`${home}/`) && home !== '/';
-  let r;
-  try {
-    r = await host.read(path, inHome ? { untrustedBelow: home, maxBytes: 1024 * 1024 } : { maxBytes: 1024 * 1024 });
-  } catch (err) {
-    report.notes.push(`${path}: ${err instanceof Error ? err.message : String(err)}`);
-    return report;
-  }
-  if (!r.ok) {
-    if (r.reason !== 'missing') report.notes.push(`${path}: ${r.reason === 'symlink' ? 'a symlink (not followed in a home directory)' : r.message}`);
-    return report;
-  }
-  if (opts.strictModes) {
-    const problem = await strictModesProblem(host, path, account);
-    if (problem) {
-      report.notes.push(problem);
-      return report;
+/**
+ * Each account's usable keys under the given AuthorizedKeysFile patterns, as
+ * sshd would see them after the change: files the inventory could not read
+ * safely, files (or home directories) StrictModes makes sshd ignore, and
+ * lines that cannot log in as a plain key do not count; each says why.
+ */
+export async function usableKeys(
+  host: Host,
+  accounts: readonly PasswdAccount[],
+  patterns: readonly string[],
+  opts: { strictModes: boolean; now: Date },
+): Promise<Map<string, KeyFileReport[]>> {
+  const setting = { patterns: patterns.map((pattern) => ({ pattern, from: 'AuthorizedKeysFile' })), command: null, strictModes: opts.strictModes, note: null, evidence: [] };
+  const inventory = await inventoryAuthorizedKeys(host, accounts, setting);
+  const out = new Map<string, KeyFileReport[]>();
+  for (const ak of inventory) {
+    const reports: KeyFileReport[] = [];
+    for (const f of ak.files) {
+      const report: KeyFileReport = { path: f.path, usable: 0, notes: [] };
+      reports.push(report);
+      const refused = fileRefusal(f);
+      if (refused !== null) {
+        report.notes.push(`${f.path}: ${refused}`);
+        continue;
+      }
+      if (opts.strictModes) {
+        const problem = await strictModesProblem(host, f.path, ak.account);
+        if (problem) {
+          report.notes.push(problem);
+          continue;
+        }
+      }
+      for (const e of f.entries) {
+        const why = whyNotUsableForLogin(e, opts.now);
+        if (why === null) report.usable++;
+        else report.notes.push(`${f.path}:${e.line}: ${keyLabel(e.key)} ${e.key.fingerprint}: ${why}`);
+      }
+      for (const p of f.problems) report.notes.push(`${p.file}:${p.line}: not a key sshd reads (${p.message})`);
     }
+    out.set(ak.account.name, reports);
   }
-  r.text.split('\n').forEach((raw, i) => {
-    const v = judgeKeyLine(raw, i + 1, opts.now);
-    if (!v) return;
-    if (v.usable) report.usable++;
-    else report.notes.push(`${path}:${v.line}: ${v.note}`);
-  });
-  return report;
+  return out;
 }
 
 /** sshd's AllowUsers/DenyUsers/AllowGroups/DenyGroups, judged conservatively without knowing the client host. */

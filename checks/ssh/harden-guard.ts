@@ -30,7 +30,8 @@ import type { Host } from '../../src/host/host';
 import type { RunContext } from '../../src/core/types';
 import { currentSession } from '../../src/fix/confirm-session';
 import { hardenPolicy } from './harden-policy';
-import { allowedBySshd, expandAuthorizedKeysFile, groupsOf, hasLoginShell, parseGroup, parsePasswd, readKeyFile, type Account } from './harden-accounts';
+import { groupsOf, parseGroup, parsePasswd, type PasswdAccount } from '../../src/parse/passwd';
+import { allowedBySshd, hasLoginShell, usableKeys, type Account } from './harden-accounts';
 
 const UNSET_LOGINUID = 4294967295;
 
@@ -76,7 +77,7 @@ export interface GuardInput {
 }
 
 export interface AccountWayIn {
-  account: Account;
+  account: PasswdAccount;
   canSudo: boolean;
   /** Usable keys counted. */
   keys: number;
@@ -116,9 +117,9 @@ export async function waysIn(host: Host, input: GuardInput, ctx: RunContext): Pr
   const problems: string[] = [];
   const passwd = await host.read('/etc/passwd').catch(() => null);
   if (!passwd?.ok) return { ways: [], problems: ['/etc/passwd cannot be read: no account can be shown to keep a way in'] };
-  const accounts = parsePasswd(passwd.text);
+  const accounts = parsePasswd(passwd.text).accounts;
   const group = await host.read('/etc/group').catch(() => null);
-  const groups = group?.ok ? parseGroup(group.text) : [];
+  const groups = group?.ok ? parseGroup(group.text).groups : [];
   if (!group?.ok) problems.push('/etc/group cannot be read: nobody is counted as able to sudo');
   const usePamNo = (input.after('usepam') ?? 'no').toLowerCase() === 'no';
   const shadow = usePamNo ? await readShadow(host) : new Map<string, string>();
@@ -126,7 +127,7 @@ export async function waysIn(host: Host, input: GuardInput, ctx: RunContext): Pr
   const akf = (input.after('authorizedkeysfile') ?? '.ssh/authorized_keys .ssh/authorized_keys2').split(/\s+/).filter(Boolean);
   const rootLogin = (input.after('permitrootlogin') ?? 'prohibit-password').toLowerCase();
 
-  const ways: AccountWayIn[] = [];
+  const all: AccountWayIn[] = [];
   for (const account of accounts) {
     const names = groupsOf(account, groups);
     const way: AccountWayIn = {
@@ -153,18 +154,18 @@ export async function waysIn(host: Host, input: GuardInput, ctx: RunContext): Pr
       way.mayLogIn = false;
       way.notes.push('locked in /etc/shadow (UsePAM no)');
     }
-    if (way.mayLogIn || account.uid === 0 || account.uid >= 1000) {
-      for (const pattern of akf) {
-        const path = expandAuthorizedKeysFile(pattern, account);
-        if (!path) continue;
-        const rep = await readKeyFile(host, path, account, { strictModes, now: ctx.now });
-        way.keys += rep.usable;
-        way.notes.push(...rep.notes);
-      }
-    }
-    if (way.mayLogIn || way.keys > 0) ways.push(way);
+    all.push(way);
   }
-  return { ways, problems };
+  // Keys are read for whoever may log in, and for root and human accounts (to say why they cannot).
+  const readFor = all.filter((w) => w.mayLogIn || w.account.uid === 0 || w.account.uid >= 1000).map((w) => w.account);
+  const keys = await usableKeys(host, readFor, akf, { strictModes, now: ctx.now });
+  for (const way of all) {
+    for (const rep of keys.get(way.account.name) ?? []) {
+      way.keys += rep.usable;
+      way.notes.push(...rep.notes);
+    }
+  }
+  return { ways: all.filter((w) => w.mayLogIn || w.keys > 0), problems };
 }
 
 function describe(w: AccountWayIn): string {
@@ -174,7 +175,7 @@ function describe(w: AccountWayIn): string {
 
 export async function lockoutGuard(host: Host, input: GuardInput, ctx: RunContext): Promise<GuardVerdict> {
   const passwd = await host.read('/etc/passwd').catch(() => null);
-  const accounts = passwd?.ok ? parsePasswd(passwd.text) : [];
+  const accounts = passwd?.ok ? parsePasswd(passwd.text).accounts : [];
   const admin = await identifyAdmin(host, accounts);
   const notes: string[] = [...input.matchCaveats];
   const refuse = (reason: string, ways: AccountWayIn[] = []): GuardVerdict => ({ ok: false, reason, admin, notes, ways });

@@ -11,7 +11,7 @@ import { finding, guardedCheck, listSome } from '../updates/finding';
 import { offer } from './fix-offer';
 import { loadAccounts, plural } from './keys-accounts';
 import { authorizedKeysSetting, fileRefusal, inventoryAuthorizedKeys, type AccountKeys } from './keys-inventory';
-import { judgeKeyStrength, worstFirst } from './keys-judge';
+import { expiryTimeOf, judgeKeyStrength, worstFirst } from './keys-judge';
 import { SERVER_INTERVAL, SERVER_TIMEOUT_MS } from './server-config';
 import { worst } from './server-check';
 
@@ -28,6 +28,43 @@ export function entryText(e: AuthorizedKey): string {
   return [keyLabel(e.key), e.key.fingerprint, e.comment.slice(0, 120), opts ? `[${opts}]` : ''].filter((x) => x !== '').join(' ');
 }
 
+/**
+ * One authorized key, structured, for the keys screen (issue 5): so the
+ * screen never parses type, comment, options and notes back out of evidence
+ * text (a comment may contain " — " or end in "]"). Carried on the account's
+ * item as `keys` (AuthorizedKeysItem): report.ts copies only the Item fields
+ * REPORT.md names, so this is not part of the JSON report; a report read back
+ * from JSON (fleet) has no `keys` and the screen falls back to the evidence.
+ * Strings are untrusted (from the file): the screen sanitises them.
+ */
+export interface AuthorizedKeyFacts {
+  file: string;
+  line: number;
+  /** "Ed25519", "RSA 4096", "ECDSA P-256", "Ed25519-SK" … (keyLabel). */
+  label: string;
+  /** The key's type inside its blob (ssh-ed25519 …). */
+  type: string;
+  bits: number | null;
+  fingerprint: string;
+  comment: string;
+  /** The options as the check describes them (describeOptions); '' when none. */
+  options: string;
+  /** Why it is weak, that it is a certificate authority, that it expired; empty: nothing to say. */
+  notes: string[];
+  /** Its type or size is weak (judgeKeyStrength); a CA line or an expired key is said, not called weak. */
+  weak: boolean;
+}
+
+export interface AuthorizedKeysItem extends Item {
+  keys: AuthorizedKeyFacts[];
+}
+
+/** The structured keys of an ssh.keys.authorized item, or null (an item read back from a JSON report). */
+export function keyFactsOf(item: Item): AuthorizedKeyFacts[] | null {
+  const keys = (item as Partial<AuthorizedKeysItem>).keys;
+  return Array.isArray(keys) ? keys : null;
+}
+
 interface Judged {
   status: Status;
   /** "DSA 1024 SHA256:ab… at /home/bob/.ssh/authorized_keys:2: DSA (…)" */
@@ -39,15 +76,13 @@ interface Judged {
 
 function expired(e: AuthorizedKey, now: Date): boolean {
   if (e.expiryTime === undefined) return false;
-  const m = /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(?:(\d{2}))?)?(Z)?$/.exec(e.expiryTime.trim());
-  if (!m) return false;
-  const [, y, mo, d, h = '00', mi = '00', s = '00', z] = m;
-  const t = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}${z ? 'Z' : ''}`);
-  return !Number.isNaN(t) && t <= now.getTime();
+  const t = expiryTimeOf(e.expiryTime);
+  return t !== null && t <= now.getTime();
 }
 
-function judgeAccount(ak: AccountKeys, now: Date): { item: Item; keys: number } | null {
+function judgeAccount(ak: AccountKeys, now: Date): { item: AuthorizedKeysItem; keys: number } | null {
   const judged: Judged[] = [];
+  const facts: AuthorizedKeyFacts[] = [];
   let keys = 0;
   const labels = new Map<string, number>();
   for (const note of ak.notes) judged.push({ status: 'error', text: note, evidence: { text: note } });
@@ -64,6 +99,7 @@ function judgeAccount(ak: AccountKeys, now: Date): { item: Item; keys: number } 
       labels.set(label, (labels.get(label) ?? 0) + 1);
       const v = judgeKeyStrength(e.key.family, e.key.bits);
       const notes = [v.why, e.certAuthority ? 'a certificate authority' : '', expired(e, now) ? `expired (expiry-time ${e.expiryTime})` : ''].filter((x) => x !== '');
+      facts.push({ file: e.file, line: e.line, label, type: e.key.type, bits: e.key.bits, fingerprint: e.key.fingerprint, comment: e.comment.slice(0, 200), options: describeOptions(e), notes, weak: v.status !== 'pass' });
       judged.push({
         status: v.status,
         fingerprint: e.key.fingerprint,
@@ -87,7 +123,7 @@ function judgeAccount(ak: AccountKeys, now: Date): { item: Item; keys: number } 
   const weakest = bad.find((j) => j.fingerprint !== undefined && (j.status === 'fail' || j.status === 'warn'));
   const [removeId] = offer('ssh.remove-authorized-key');
   const fix = weakest && removeId ? { id: removeId, args: { user: ak.account.name, fingerprint: weakest.fingerprint! } } : undefined;
-  return { item: { subject: ak.account.name, status, summary, evidence: judged.map((j) => j.evidence), ...(fix ? { fix } : {}) }, keys };
+  return { item: { subject: ak.account.name, status, summary, evidence: judged.map((j) => j.evidence), ...(fix ? { fix } : {}), keys: facts }, keys };
 }
 
 export const authorizedKeysCheck: Check = guardedCheck({

@@ -7,6 +7,7 @@
 // danger as DSA); an experimental or unknown type warns.
 
 import type { Status } from '../../src/core/types';
+import type { AuthorizedKey } from '../../src/parse/authorized-keys';
 import type { KeyFamily } from '../../src/parse/ssh-key-blob';
 import { userKeyPolicy } from './client-policy';
 
@@ -75,4 +76,35 @@ export const DAY_MS = 86_400_000;
 
 export function isoDay(t: number | Date): string {
   return new Date(t).toISOString().slice(0, 10);
+}
+
+/**
+ * expiry-time="YYYYMMDD[HHMM[SS]][Z]" (sshd's parse_absolute_time; local
+ * time unless Z) as epoch ms, or null when it cannot be read.
+ */
+export function expiryTimeOf(value: string): number | null {
+  const m = /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(?:(\d{2}))?)?(Z)?$/.exec(value.trim());
+  if (!m) return null;
+  const [, y, mo, d, h = '00', mi = '00', sec = '00', z] = m;
+  const t = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${sec}${z ? 'Z' : ''}`);
+  return Number.isNaN(t) ? null : t;
+}
+
+/**
+ * Why this authorized_keys line is NOT a way in with a plain key login, or
+ * null when it is: the one rule the lockout guards count by (ssh.server.harden,
+ * ssh.remove-authorized-key). When in doubt, it does not count.
+ */
+export function whyNotUsableForLogin(e: AuthorizedKey, now: Date): string | null {
+  if (e.certAuthority) return 'a certificate authority, not a key (needs a certificate to log in)';
+  if (e.command !== undefined) return 'limited to a forced command';
+  if (e.key.family === 'dsa') return 'DSA keys are refused by OpenSSH (off since 7.0, removed in 10.0)';
+  if (e.key.certificate) return 'a certificate line';
+  if (e.key.family === 'rsa' && e.key.bits !== null && e.key.bits < 1024) return 'RSA below 1024 bits is refused by sshd';
+  if (e.expiryTime !== undefined) {
+    const t = expiryTimeOf(e.expiryTime);
+    if (t === null) return `expiry-time ${e.expiryTime} cannot be read`;
+    if (t <= now.getTime()) return `expired (expiry-time ${e.expiryTime})`;
+  }
+  return null;
 }

@@ -13,6 +13,7 @@
 import type { Evidence, RunContext } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
 import {
+  clipWord,
   effectiveDirective,
   firstGlobal,
   loadSshdConfig,
@@ -24,7 +25,7 @@ import {
 } from '../../src/parse/sshd-config';
 import { matchApplies, probeFor, specArgument, specShort, type AccountDb, type ConnectionSpec } from '../../src/parse/sshd-match';
 import { sshdTValue, type SshdDiagnostic, type SshdT } from '../../src/parse/sshd-t';
-import { groupsOf, parseGroup, parsePasswd } from './harden-accounts';
+import { groupsOf, parseGroup, parsePasswd } from '../../src/parse/passwd';
 import { thrownMessage } from '../updates/finding';
 import { assembleAlgorithms, deprecatedEntry, sshPolicy } from './policy';
 import { detectServer, type ServerPresence } from './server-presence';
@@ -192,7 +193,8 @@ export async function loadServerState(host: Host, ctx: RunContext): Promise<Serv
     const first = run.fatal[0];
     const more = run.fatal.length > 1 ? ` (+${run.fatal.length - 1} more)` : '';
     const at = first.file !== undefined ? `${where(first.file, first.line ?? 0)}: ` : '';
-    const what = first.kind === 'bad-option' ? `Bad configuration option: ${first.keyword}` : first.message.replace(/^.*? line \d+: /, '');
+    // sshd quotes the offending word whole (up to ~1000 bytes of a junk line): clipped for the panel.
+    const what = clipWord(first.kind === 'bad-option' ? `Bad configuration option: ${first.keyword}` : first.message.replace(/^.*? line \d+: /, ''), 200);
     const entry = first.keyword ? deprecatedEntry(first.keyword) : undefined;
     const why = entry?.effect === 'fatal' ? ` (${entry.note})` : '';
     return {
@@ -239,8 +241,8 @@ export async function loadAccountDb(host: Host): Promise<AccountDb> {
     const r = await host.read(p).catch(() => null);
     return r?.ok ? r.text : '';
   };
-  const accounts = parsePasswd(await text('/etc/passwd'));
-  const groups = parseGroup(await text('/etc/group'));
+  const accounts = parsePasswd(await text('/etc/passwd')).accounts;
+  const groups = parseGroup(await text('/etc/group')).groups;
   return {
     users: accounts.map((a) => a.name),
     groupsOf: (user) => {
@@ -280,7 +282,8 @@ function lineText(cfg: SshdConfig, file: string | undefined, line: number | unde
   if (file === undefined || line === undefined) return undefined;
   const f = cfg.files.find((x) => x.path === file);
   const raw = f?.text.split('\n')[line - 1];
-  return raw === undefined ? undefined : raw.replace(/\r/g, '').trim();
+  // Clipped: the line may be a megabyte of junk, and evidence goes to every report.
+  return raw === undefined ? undefined : clipWord(raw.replace(/\r/g, '').trim(), 200);
 }
 
 interface MatchContext {

@@ -79,3 +79,26 @@ export async function sessionLogin(host: Host): Promise<SessionLogin> {
   const where = looked.length > 0 ? `no "Accepted publickey" line for ${connection} in ${looked.join(', ')}` : `no sshd log found (${rotatePolicy.authLogs.files.join(', ')})`;
   return { kind: 'unknown', why: `${where}; ExposeAuthInfo is not available`, connection };
 }
+
+/**
+ * The recent end of sshd's log, for questions about logins in general (which
+ * clients logged in since a host key rotation began): each auth log file
+ * (bounded tail), and the journal on the live system. Never throws.
+ */
+export async function recentSshdLog(host: Host): Promise<{ texts: { where: string; text: string }[] }> {
+  const texts: { where: string; text: string }[] = [];
+  for (const file of rotatePolicy.authLogs.files) {
+    const text = await logTail(host, file).catch(() => null);
+    if (text !== null) texts.push({ where: file, text });
+  }
+  if (host.root === '/') {
+    const j = await host
+      .exec('journalctl', ['-q', '--no-pager', '-o', 'short-iso', '-n', String(rotatePolicy.authLogs.journalLines), '-t', 'sshd', '-t', 'sshd-session'], {
+        timeoutMs: 20_000,
+        maxOutputBytes: rotatePolicy.authLogs.tailBytes,
+      })
+      .catch(() => null);
+    if (j?.exitCode === 0) texts.push({ where: 'the journal', text: j.stdout });
+  }
+  return { texts };
+}

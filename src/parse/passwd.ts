@@ -97,3 +97,44 @@ function toId(s: string): number | null {
   const n = Number(s);
   return n <= 0xffffffff ? n : null;
 }
+
+// ---------------------------------------------------------------------------
+// /etc/group (group(5)): name:password:GID:member,member…
+
+export interface GroupEntry {
+  name: string;
+  gid: number;
+  /** The supplementary members listed on the line (an account's primary group is by GID). */
+  members: string[];
+  line: number;
+}
+
+export interface ParsedGroup {
+  file: string;
+  groups: GroupEntry[];
+  problems: PasswdProblem[];
+}
+
+/** Never throws; a line glibc would skip is skipped with a problem naming file:line. */
+export function parseGroup(text: string, file = '/etc/group'): ParsedGroup {
+  const out: ParsedGroup = { file, groups: [], problems: [] };
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i].replace(/\r$/, '');
+    if (raw.trim() === '' || raw.startsWith('#') || raw.startsWith('+') || raw.startsWith('-')) continue;
+    const f = raw.split(':');
+    const gid = f.length >= 4 ? toId(f[2]) : null;
+    if (f.length < 4 || f[0] === '' || gid === null) {
+      out.problems.push({ file, line: i + 1, message: f.length < 4 ? `${f.length} fields, 4 expected` : f[0] === '' ? 'empty group name' : `${f[0]}: GID is not a number` });
+      continue;
+    }
+    // glibc reads the member list to the end of the line (files-parse.c): a stray ':' stays in it.
+    out.groups.push({ name: f[0], gid, members: f.slice(3).join(':').split(',').map((m) => m.trim()).filter(Boolean), line: i + 1 });
+  }
+  return out;
+}
+
+/** The groups an account is in: its primary group (by GID) and every group listing it as a member. */
+export function groupsOf(account: Pick<PasswdAccount, 'name' | 'gid'>, groups: readonly GroupEntry[]): string[] {
+  return groups.filter((g) => g.gid === account.gid || g.members.includes(account.name)).map((g) => g.name);
+}

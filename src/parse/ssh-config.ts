@@ -22,6 +22,7 @@
 //   overrides it for those hosts; a later one never takes effect.
 // Nothing here throws; every problem has file:line.
 
+import { followInclude, includeBudget, safeRead } from './config-include';
 import { tokenizeSshdLine, type ConfigSource, type SourceRead } from './sshd-config';
 
 /** Lower-case alias → lower-case canonical keyword (readconf.c keywords[], 9.2, Debian's included). */
@@ -241,17 +242,8 @@ export async function loadSshConfig(main: string, source: ConfigSource, opts: Ss
   const cfg: SshConfig = { main, kind: opts.kind, files: [], directives: [], blocks: [], includes: [], problems: [], missing: false };
   const systemDir = (opts.systemDir ?? SSH_SYSTEM_DIR).replace(/\/+$/, '');
   const ignoreUnknown: string[] = [];
-  let loads = 0;
-  let bytes = 0;
-  let overBudget = false;
-
-  const read = async (path: string): Promise<SourceRead> => {
-    try {
-      return await source.read(path);
-    } catch (err) {
-      return { ok: false, reason: 'other', message: oneLine(err) };
-    }
-  };
+  const budget = includeBudget(SSH_MAX_FILE_LOADS, SSH_MAX_TOTAL_BYTES);
+  const read = (path: string): Promise<SourceRead> => safeRead(source, path);
   const problem = (kind: SshConfigProblemKind, file: string, line: number, message: string, fatal: boolean) => {
     cfg.problems.push({ kind, file, line, message, fatal });
   };
@@ -323,43 +315,18 @@ export async function loadSshConfig(main: string, source: ConfigSource, opts: Ss
   const include = async (file: string, line: number, patterns: string[], depth: number, conditions: number[]) => {
     const inc: SshConfigInclude = { file, line, patterns, resolved: [], matched: [], conditions };
     cfg.includes.push(inc);
-    for (const pattern of patterns) {
-      const r = resolveInclude(pattern);
-      if ('unresolved' in r) {
-        problem('per-user', file, line, `Include ${pattern}: ${r.unresolved}`, false);
-        continue;
-      }
-      inc.resolved.push(r.path);
-      let found: string[];
-      try {
-        found = await source.glob(r.path);
-      } catch (err) {
-        problem('io', file, line, `Include ${pattern}: ${oneLine(err)}`, false);
-        continue;
-      }
-      for (const target of found) {
-        inc.matched.push(target);
-        if (overBudget) return;
-        if (depth + 1 > SSH_MAX_INCLUDE_DEPTH) {
-          problem('include-depth', file, line, `Include ${target}: too many recursive configuration includes (more than ${SSH_MAX_INCLUDE_DEPTH} deep; a loop?)`, true);
-          return;
-        }
-        const got = await read(target);
-        loads++;
-        bytes += got.ok ? got.text.length : 0;
-        if (loads > SSH_MAX_FILE_LOADS || bytes > SSH_MAX_TOTAL_BYTES) {
-          overBudget = true;
-          problem('include-depth', file, line, `Include ${target}: more than ${SSH_MAX_FILE_LOADS} included files or ${SSH_MAX_TOTAL_BYTES / 1048576} MiB read (a loop?): hardtop stops here`, true);
-          return;
-        }
-        if (!got.ok) {
-          // ssh skips what it cannot open (a directory too); a refused read is still worth a word.
-          if (got.reason !== 'not-a-file' && got.reason !== 'missing') problem('io', file, line, `Include ${target}: ${got.message}`, false);
-          continue;
-        }
-        await parseFile(target, got.text, depth + 1, conditions);
-      }
-    }
+    await followInclude(patterns, depth, {
+      source,
+      maxDepth: SSH_MAX_INCLUDE_DEPTH,
+      budget,
+      resolve: resolveInclude,
+      // ssh skips what it cannot open (a directory too); a refused read is still worth a word.
+      unreadable: (r) => (r.reason === 'not-a-file' || r.reason === 'missing' ? null : { fatal: false }),
+      globFatal: false,
+      problem: (kind, message, fatal) => problem(kind, file, line, message, fatal),
+      parse: (target, text) => parseFile(target, text, depth + 1, conditions),
+      record: inc,
+    });
   };
 
   const r = await read(main);
@@ -374,10 +341,6 @@ export async function loadSshConfig(main: string, source: ConfigSource, opts: Ss
 
 function clip(s: string, max = 60): string {
   return s.length > max ? `${s.slice(0, max - 3)}...` : s;
-}
-
-function oneLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).replace(/[\r\n]+/g, ' ').trim();
 }
 
 function displayLine(raw: string): string {

@@ -25,6 +25,8 @@
 // I/O is injected (`ConfigSource`): the checks hand in the Host, tests hand in
 // fixture trees. Nothing here throws; every problem has file:line.
 
+import { followInclude, includeBudget, safeRead } from './config-include';
+
 /** Lower-case alias → lower-case canonical keyword (sshd's keyword table, 9.2). */
 export const SSHD_ALIASES: Readonly<Record<string, string>> = {
   challengeresponseauthentication: 'kbdinteractiveauthentication',
@@ -102,6 +104,13 @@ const MATCH_CRITERIA = new Set(['user', 'group', 'host', 'localaddress', 'localp
 
 /** sshd's SERVCONF_MAX_DEPTH: deeper Include nesting is fatal. */
 export const SSHD_MAX_INCLUDE_DEPTH = 16;
+/**
+ * Work limits (config-include.ts): sshd only stops at 16 levels, so a file
+ * that includes itself twice is 2^16 parses. Far above any real
+ * configuration's drop-ins; past them hardtop stops and says so (fatal).
+ */
+export const SSHD_MAX_FILE_LOADS = 1024;
+export const SSHD_MAX_TOTAL_BYTES = 32 * 1024 * 1024;
 
 /** sshd's SSHDIR on every distribution we know: relative Include patterns are resolved here. */
 export const SSHD_CONFIG_DIR = '/etc/ssh';
@@ -217,10 +226,10 @@ export function tokenizeSshdLine(raw: string): SshdLine {
   if (cut === null || cut.token === '' || cut.token.startsWith('#')) return { kind: 'empty' };
   const keyword = cut.token;
   const rest = cut.rest;
-  if (rest === null || rest === '') return { kind: 'error', keyword, message: `no argument after keyword "${keyword}"` };
+  if (rest === null || rest === '') return { kind: 'error', keyword, message: `no argument after keyword "${clipWord(keyword)}"` };
   const args = splitArgs(rest);
   if (args === null) return { kind: 'error', keyword, message: 'invalid quotes' };
-  if (args.length === 0) return { kind: 'error', keyword, message: `no argument after keyword "${keyword}"` };
+  if (args.length === 0) return { kind: 'error', keyword, message: `no argument after keyword "${clipWord(keyword)}"` };
   return { kind: 'directive', keyword, args };
 }
 
@@ -303,8 +312,8 @@ export function matchCriteriaProblem(args: string[]): string | null {
   for (let i = 0; i < args.length; i++) {
     const name = args[i].toLowerCase();
     if (name === 'all') return "'all' cannot be combined with other Match attributes";
-    if (!MATCH_CRITERIA.has(name)) return `Bad Match condition: unsupported attribute "${args[i]}"`;
-    if (i + 1 >= args.length) return `Bad Match condition: "${args[i]}" needs an argument`;
+    if (!MATCH_CRITERIA.has(name)) return `Bad Match condition: unsupported attribute "${clipWord(args[i])}"`;
+    if (i + 1 >= args.length) return `Bad Match condition: "${clipWord(args[i])}" needs an argument`;
     i++;
   }
   return null;
@@ -327,13 +336,7 @@ export async function loadSshdConfig(main: string, source: ConfigSource, opts: L
   const cfg: SshdConfig = { main, files: [], directives: [], matches: [], includes: [], problems: [] };
   const seen = new Set<string>();
 
-  const read = async (path: string): Promise<SourceRead> => {
-    try {
-      return await source.read(path);
-    } catch (err) {
-      return { ok: false, reason: 'other', message: oneLine(err) };
-    }
-  };
+  const read = (path: string): Promise<SourceRead> => safeRead(source, path);
 
   const problem = (kind: SshdProblemKind, file: string, line: number, message: string, fatal: boolean) => {
     cfg.problems.push({ kind, file, line, message, fatal });
@@ -373,7 +376,7 @@ export async function loadSshdConfig(main: string, source: ConfigSource, opts: L
         continue;
       }
       if (match !== null && SSHD_KNOWN_KEYWORDS.has(key) && !SSHD_MATCH_KEYWORDS.has(tok.keyword.toLowerCase())) {
-        problem('syntax', file, lineNo, `Directive '${tok.keyword}' is not allowed within a Match block`, true);
+        problem('syntax', file, lineNo, `Directive '${clipWord(tok.keyword)}' is not allowed within a Match block`, true);
         continue;
       }
       if (key === 'include') {
@@ -381,7 +384,7 @@ export async function loadSshdConfig(main: string, source: ConfigSource, opts: L
         continue;
       }
       if (!SSHD_KNOWN_KEYWORDS.has(key)) {
-        problem('unknown-keyword', file, lineNo, `unknown keyword "${tok.keyword}"`, false);
+        problem('unknown-keyword', file, lineNo, `unknown keyword "${clipWord(tok.keyword)}"`, false);
       }
       const d: SshdDirective = { key, keyword: tok.keyword, args: tok.args, file, line: lineNo, text: shown, match };
       cfg.directives.push(d);
@@ -389,35 +392,22 @@ export async function loadSshdConfig(main: string, source: ConfigSource, opts: L
     }
   };
 
+  const budget = includeBudget(SSHD_MAX_FILE_LOADS, SSHD_MAX_TOTAL_BYTES);
   const include = async (file: string, line: number, patterns: string[], depth: number, match: number | null) => {
     const inc: SshdInclude = { file, line, patterns, resolved: [], matched: [], match };
     cfg.includes.push(inc);
-    for (const pattern of patterns) {
-      const abs = pattern.startsWith('/') ? pattern : `${configDir.replace(/\/+$/, '')}/${pattern}`;
-      inc.resolved.push(abs);
-      let found: string[];
-      try {
-        found = await source.glob(abs);
-      } catch (err) {
-        problem('io', file, line, `Include ${pattern}: ${oneLine(err)}`, true);
-        continue;
-      }
-      for (const target of found) {
-        inc.matched.push(target);
-        if (depth + 1 > SSHD_MAX_INCLUDE_DEPTH) {
-          problem('include-depth', file, line, `Include ${target}: too many recursive configuration includes (more than ${SSHD_MAX_INCLUDE_DEPTH} deep; a loop?)`, true);
-          return;
-        }
-        const r = await read(target);
-        if (!r.ok) {
-          // sshd skips a directory matched by a glob, and dies on anything else it cannot read.
-          if (r.reason === 'not-a-file') continue;
-          problem('io', file, line, `Include ${target}: ${r.message}`, true);
-          continue;
-        }
-        await parseFile(target, r.text, depth + 1, match);
-      }
-    }
+    await followInclude(patterns, depth, {
+      source,
+      maxDepth: SSHD_MAX_INCLUDE_DEPTH,
+      budget,
+      resolve: (pattern) => ({ path: pattern.startsWith('/') ? pattern : `${configDir.replace(/\/+$/, '')}/${pattern}` }),
+      // sshd skips a directory matched by a glob, and dies on anything else it cannot read.
+      unreadable: (r) => (r.reason === 'not-a-file' ? null : { fatal: true }),
+      globFatal: true,
+      problem: (kind, message, fatal) => problem(kind === 'per-user' ? 'io' : kind, file, line, message, fatal),
+      parse: (target, text) => parseFile(target, text, depth + 1, match),
+      record: inc,
+    });
   };
 
   const r = await read(main);
@@ -429,8 +419,13 @@ export async function loadSshdConfig(main: string, source: ConfigSource, opts: L
   return cfg;
 }
 
-function oneLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).replace(/[\r\n]+/g, ' ').trim();
+/**
+ * A word from the file, as quoted in a problem message: a 1 MB "keyword" (a
+ * binary or runaway file) must not become a 1 MB summary on the panel and in
+ * every report.
+ */
+export function clipWord(s: string, max = 60): string {
+  return s.length > max ? `${s.slice(0, max - 3)}...` : s;
 }
 
 /** The line for evidence: no NUL tail, no CR, trimmed. */

@@ -8,7 +8,9 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { hardenServer } from '../../checks/ssh/fix-harden';
-import { judgeKeyLine, splitKeyLine, expandAuthorizedKeysFile } from '../../checks/ssh/harden-accounts';
+import { expandAuthorizedKeysFile } from '../../checks/ssh/harden-accounts';
+import { whyNotUsableForLogin } from '../../checks/ssh/keys-judge';
+import { parseAuthorizedKeys } from '../../src/parse/authorized-keys';
 import type { Plan } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
 import { createLocalHost } from '../../src/host/local-host';
@@ -55,18 +57,23 @@ function refusal(plan: Plan): string {
 // ---------------------------------------------------------------------------
 // Pure pieces
 
-test('authorized_keys lines: options are split like sshd does; what counts as a way in', (t) => {
-  const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKMXTLS2y6R1Hk6h2b2ZbRDqJ5gkYk7U9u7dYJ0bZ7Ss a@b';
-  t.deepEqual(splitKeyLine(`from="10.0.0.1,10.0.0.2",no-pty ${key}`)?.options, ['from=10.0.0.1,10.0.0.2', 'no-pty']);
-  t.true(judgeKeyLine(key, 1, ctx.now)!.usable);
-  t.true(judgeKeyLine(`no-pty,from="10.0.0.0/8" ${key}`, 1, ctx.now)!.usable);
-  t.false(judgeKeyLine(`command="/usr/bin/backup" ${key}`, 1, ctx.now)!.usable);
-  t.false(judgeKeyLine(`expiry-time="20260101" ${key}`, 1, ctx.now)!.usable, 'expired before "now"');
-  t.true(judgeKeyLine(`expiry-time="20270101" ${key}`, 1, ctx.now)!.usable);
-  t.false(judgeKeyLine(`cert-authority ${key}`, 1, ctx.now)!.usable);
-  t.false(judgeKeyLine('ssh-ed25519 not-base64!! x', 1, ctx.now)!.usable);
-  t.is(judgeKeyLine('# a comment', 1, ctx.now), null);
-  t.is(judgeKeyLine('   ', 1, ctx.now), null);
+test('authorized_keys lines: the shared parser splits options like sshd does; what counts as a way in (one rule for every guard)', (t) => {
+  const key = newKey(t);
+  const judge = (line: string): string | null | 'not an entry' => {
+    const parsed = parseAuthorizedKeys(`${line}\n`, '/k');
+    return parsed.entries.length === 1 ? whyNotUsableForLogin(parsed.entries[0], ctx.now) : 'not an entry';
+  };
+  const [e] = parseAuthorizedKeys(`from="10.0.0.1,10.0.0.2",no-pty ${key}\n`, '/k').entries;
+  t.deepEqual(e.from, ['10.0.0.1', '10.0.0.2']);
+  t.is(judge(key), null);
+  t.is(judge(`no-pty,from="10.0.0.0/8" ${key}`), null);
+  t.is(judge(`command="/usr/bin/backup" ${key}`), 'limited to a forced command');
+  t.regex(judge(`expiry-time="20260101" ${key}`) ?? '', /^expired/, 'expired before "now"');
+  t.is(judge(`expiry-time="20270101" ${key}`), null);
+  t.regex(judge(`cert-authority ${key}`) ?? '', /certificate authority/);
+  t.is(judge(`unknown-option ${key}`), 'not an entry', 'sshd skips a line with an option it does not know');
+  t.is(judge('ssh-ed25519 not-base64!! x'), 'not an entry');
+  t.is(parseAuthorizedKeys('# a comment\n   \n', '/k').entries.length, 0);
 });
 
 test('AuthorizedKeysFile tokens: %h %u %U %%, relative to the home directory', (t) => {
@@ -109,6 +116,10 @@ asRoot('R3: the admin (bob, over SSH) has no key although alice has one → refu
   ];
   const { plan } = await planOn(t, { users }, { ...OVER_SSH, SUDO_USER: 'bob' });
   t.regex(refusal(plan), /you are bob .*your account keeps NO way in.*could not log in again/);
+  // alice, over SSH, keeps her key: allowed, and the preview says so by name.
+  const { plan: hers } = await planOn(t, { users }, { ...OVER_SSH, SUDO_USER: 'alice' });
+  t.is(hers.guard, undefined, refusal(hers));
+  t.true(hers.warnings[0].startsWith('lockout guard: you are alice (by SUDO_USER, over SSH from 192.0.2.7): your account keeps a way in (1 usable key)'), hers.warnings[0]);
   // The same at the console (no SSH_CONNECTION): allowed, but bob is still told.
   const { plan: console } = await planOn(t, { users }, { SUDO_USER: 'bob' });
   t.is(console.guard, undefined);

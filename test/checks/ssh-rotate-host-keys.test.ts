@@ -213,6 +213,42 @@ withSshd('retire: removes the old HostKey lines, moves the old key files into th
   t.deepEqual(snapshot(root), rotated, 'undo: old keys (bytes, owner, mode), HostKey lines and the record are back');
 });
 
+withSshd("retire: the preview names the clients sshd's log shows only BEFORE the rotation began (still on the old keys), or says the log cannot tell", async (t) => {
+  t.timeout(120_000);
+  const root = sshRoot(t, { config: CONFIG });
+  await rotate(t, root);
+  const later = ctxAt(new Date(T0.getTime() + 15 * DAY));
+
+  const blind = await retireHostKeys.plan(hostOf(root), later);
+  t.true(blind.warnings.some((w) => w.startsWith('which clients logged in since the rotation began (2026-11-28) cannot be told: no sshd log found (/var/log/auth.log')), blind.warnings.join('\n'));
+
+  const fp = `SHA256:${'Q'.repeat(43)}`;
+  fs.mkdirSync(path.join(root, 'var/log'), { recursive: true });
+  fs.writeFileSync(
+    path.join(root, 'var/log/auth.log'),
+    [
+      `2026-11-20T08:00:00.000000+00:00 web1 sshd[101]: Accepted publickey for alice from 198.51.100.7 port 50022 ssh2: ED25519 ${fp}`,
+      '2026-11-21T09:00:00+00:00 web1 sshd[102]: Accepted password for bob from 203.0.113.9 port 40000 ssh2',
+      '2026-11-22T09:00:00+00:00 web1 sshd[103]: Invalid user Accepted password for mallory from 192.0.2.66 port 1 ssh2 from 192.0.2.66 port 2',
+      `2026-11-30T10:00:00+00:00 web1 sshd-session[104]: Accepted publickey for bob from 203.0.113.9 port 40001 ssh2: RSA ${fp}`,
+      `Dec  2 07:00:00 web1 sshd[105]: Accepted publickey for carol from 192.0.2.44 port 50200 ssh2: ED25519 ${fp}`,
+      '',
+    ].join('\n'),
+  );
+  const plan = await retireHostKeys.plan(hostOf(root), later);
+  t.is(plan.guard, undefined, plan.guard?.reason);
+  const said = plan.warnings.find((w) => w.startsWith('clients seen in /var/log/auth.log only BEFORE the rotation began (2026-11-28)'));
+  t.truthy(said, plan.warnings.join('\n'));
+  t.regex(said!, /not offered the new keys yet: alice@198\.51\.100\.7 \(last login 2026-11-20\); they will see "REMOTE HOST IDENTIFICATION HAS CHANGED"/);
+  t.regex(said!, /; 2 clients logged in since$/);
+  t.notRegex(said!, /bob|carol|mallory/, 'bob and carol logged in since; a smuggled "Accepted" is no login');
+
+  // Everyone seen has logged in since: said as such, with its limit.
+  fs.writeFileSync(path.join(root, 'var/log/auth.log'), `2026-11-30T10:00:00+00:00 web1 sshd[104]: Accepted publickey for bob from 203.0.113.9 port 40001 ssh2: RSA ${fp}\n`);
+  const fine = await retireHostKeys.plan(hostOf(root), later);
+  t.true(fine.warnings.includes('1 client (user@address) logged in since the rotation began (2026-11-28) and none was seen only before it in /var/log/auth.log; clients older than that log are not known'), fine.warnings.join('\n'));
+});
+
 withSshd('retire: refused without an open rotation, when a new key is gone, and when it would leave a type with no key', async (t) => {
   t.timeout(120_000);
   const root = sshRoot(t, { config: CONFIG, hostKeys: [{ type: 'ed25519' }] });

@@ -10,6 +10,7 @@ import test, { type ExecutionContext } from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as pty from 'node-pty';
 import { canRunRealSshd, freePort, keyLogin, passwordLogin, sshRoot, startSshd, testUser, weakConfig, type RunningSshd, type TestUser } from '../helpers/sshd';
 
 const repo = path.resolve(__dirname, '../..');
@@ -151,6 +152,30 @@ e2e('the change still reverts when the hardtop that applied it is SIGKILLed righ
   child.kill('SIGKILL');
   await exited;
   t.truthy(file(r.root, DROP_IN));
+  t.false((await passwordLogin(t, r.user, r.port)).ok, 'hardened while pending');
+  await waitUntil('the automatic revert', () => !pending(r) && file(r.root, DROP_IN) === null, 30_000);
+  await waitUntil('passwords to work again', async () => (await passwordLogin(t, r.user, r.port)).ok, 15_000);
+});
+
+e2e('the change still reverts when the terminal it was applied from goes away (the pty closes: SIGHUP to the whole session, as when the SSH connection drops)', async (t) => {
+  const r = await rig(t);
+  // A pty of its own: hardtop is the session leader of a controlling terminal, like a login shell's child over SSH.
+  const term = pty.spawn(process.execPath, [bin, 'fix', 'ssh.server.harden', '--root', r.root, '--yes', '--confirm-seconds', '6'], {
+    name: 'xterm',
+    cols: 200,
+    rows: 50,
+    env: { ...process.env, NO_COLOR: '1', SUDO_USER: r.user.name, SSH_CONNECTION: APPLIER } as Record<string, string>,
+  });
+  let out = '';
+  term.onData((d) => (out += d));
+  const exited = new Promise<void>((res) => term.onExit(() => res()));
+  await waitUntil('the apply', () => /applied ssh\.server\.harden/.test(out), 60_000);
+  const sid = term.pid;
+  // The terminal goes away: the session gets SIGHUP, then the master closes.
+  spawnSync('/usr/bin/pkill', ['--signal', 'HUP', '-s', String(sid)]);
+  term.kill('SIGHUP');
+  await exited;
+  t.true(pending(r), 'still pending after the session died');
   t.false((await passwordLogin(t, r.user, r.port)).ok, 'hardened while pending');
   await waitUntil('the automatic revert', () => !pending(r) && file(r.root, DROP_IN) === null, 30_000);
   await waitUntil('passwords to work again', async () => (await passwordLogin(t, r.user, r.port)).ok, 15_000);

@@ -3,7 +3,7 @@ import test from 'ava';
 import * as fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { parsePasswd } from '../../src/parse/passwd';
+import { groupsOf, parseGroup, parsePasswd } from '../../src/parse/passwd';
 
 test("this machine's /etc/passwd parses with no problem and agrees with getent", (t) => {
   const text = fs.readFileSync('/etc/passwd', 'utf8');
@@ -68,4 +68,27 @@ test('fuzz: no input makes it throw, and a million-character line is quick', (t)
   const t0 = Date.now();
   parsePasswd(':'.repeat(1_000_000) + '\n' + 'a:x:1:1::/h:/bin/sh\n'.repeat(200_000));
   t.true(Date.now() - t0 < 8000);
+});
+
+test("/etc/group: this machine's file agrees with getent; an ugly one gives problems with file:line; primary and supplementary membership", (t) => {
+  const mine = parseGroup(fs.readFileSync('/etc/group', 'utf8'));
+  t.deepEqual(mine.problems, []);
+  const getent = execFileSync('getent', ['group'], { encoding: 'utf8' }).trim().split('\n').map((l) => l.split(':'));
+  for (const [name, , gid, members] of getent) {
+    const g = mine.groups.find((x) => x.name === name);
+    if (g) t.deepEqual([g.gid, g.members], [Number(gid), members ? members.split(',') : []], name);
+  }
+
+  const ugly = parseGroup(['root:x:0:\r', '# comment', 'sudo:x:27:alice, bob ,', 'short:x', 'bad:x:abc:', ':x:9:', '+@nis', 'odd:x:30:carol:dave', ''].join('\n'), '/etc/group');
+  t.deepEqual(ugly.groups.map((g) => [g.name, g.gid, g.members, g.line]), [
+    ['root', 0, [], 1],
+    ['sudo', 27, ['alice', 'bob'], 3],
+    ['odd', 30, ['carol:dave'], 8],
+  ]);
+  t.deepEqual(ugly.problems.map((p) => `${p.file}:${p.line}: ${p.message}`), ['/etc/group:4: 2 fields, 4 expected', '/etc/group:5: bad: GID is not a number', '/etc/group:6: empty group name']);
+  t.deepEqual(groupsOf({ name: 'alice', gid: 0 }, ugly.groups), ['root', 'sudo']);
+  t.deepEqual(groupsOf({ name: 'zed', gid: 999 }, ugly.groups), []);
+  fc.assert(fc.property(fc.string({ maxLength: 300 }), (text) => {
+    parseGroup(text);
+  }));
 });

@@ -7,7 +7,7 @@
 import test from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loginOfConnection, parseAcceptedLogins, parseExposedAuthInfo, parseSshConnection } from '../../src/parse/sshd-accepted';
+import { loginOfConnection, parseAcceptedAny, parseAcceptedLogins, parseExposedAuthInfo, parseSshConnection, stampTime } from '../../src/parse/sshd-accepted';
 
 const log = fs.readFileSync(path.join(__dirname, '../fixtures/sshd-logs/auth.log'), 'utf8');
 
@@ -52,5 +52,29 @@ test('a huge log of other lines is read in linear time', (t) => {
   const text = noise.repeat(5000);
   const start = process.hrtime.bigint();
   t.deepEqual(parseAcceptedLogins(text), []);
+  t.deepEqual(parseAcceptedAny(text), []);
   t.true(Number(process.hrtime.bigint() - start) / 1e6 < 5000, 'not catastrophic (bound separates gave-up from hung)');
+});
+
+test('any login method, with its timestamp; syslog dates get the latest year not in the future; hostile lines are still not logins', (t) => {
+  const all = parseAcceptedAny(log);
+  t.deepEqual(
+    all.map((l) => [l.user, l.addr, l.method, l.stamp, l.line]),
+    [
+      ['alice', '198.51.100.7', 'publickey', 'Nov 28 19:01:03', 2],
+      ['bob', '2001:db8::5', 'publickey', '2026-11-28T19:05:00.123456+00:00', 4],
+      ['carol', '203.0.113.9', 'publickey', 'Nov 28 19:06:00', 5],
+      ['dave', '198.51.100.7', 'password', 'Nov 28 19:07:00', 6],
+      ['erin', '192.0.2.44', 'publickey', 'Nov 28 19:08:00', 7],
+      ['alice', '198.51.100.7', 'publickey', 'Nov 29 08:00:00', 10],
+      ['frank', '127.0.0.1', 'publickey', null, 11],
+    ],
+  );
+  const now = new Date(2026, 11, 5, 12, 0, 0); // 5 Dec 2026, local time as syslog writes it
+  t.is(stampTime('Nov 28 19:01:03', now), new Date(2026, 10, 28, 19, 1, 3).getTime());
+  t.is(stampTime('Dec 24 10:00:00', now), new Date(2025, 11, 24, 10, 0, 0).getTime(), 'three weeks ahead: last year\'s');
+  t.is(stampTime('Dec  6 10:00:00', now), new Date(2026, 11, 6, 10, 0, 0).getTime(), 'within a day of now: clocks drift');
+  t.is(stampTime('Feb 30 10:00:00', now), null);
+  t.is(stampTime('2026-11-28T19:05:00+0000', now), Date.UTC(2026, 10, 28, 19, 5, 0), "journalctl -o short-iso");
+  t.is(stampTime('Foo 12 10:00:00', now), null);
 });

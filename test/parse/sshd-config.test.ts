@@ -9,6 +9,7 @@ import {
   firstGlobal,
   loadSshdConfig,
   matchOverrides,
+  SSHD_MAX_FILE_LOADS,
   tokenizeSshdLine,
   type ConfigSource,
   type SshdConfig,
@@ -240,6 +241,24 @@ test('an Include loop stops at sshd depth limit with the line that loops, not a 
   t.is(deep[0].line, 1);
   const self = await load({ [MAIN]: 'Include /etc/ssh/sshd_config\n' });
   t.deepEqual(self.problems.map((p) => [p.kind, p.file, p.line]), [['include-depth', MAIN, 1]]);
+});
+
+test('a file that includes itself three times (3^16 parses for sshd: a hang) stops at a budget, fatal, with the Include line', async (t) => {
+  let reads = 0;
+  const files: Record<string, string> = { [MAIN]: 'Include /etc/ssh/a.conf\n', '/etc/ssh/a.conf': 'Include a.conf a.conf a.conf\nPort 22\n' };
+  const source = {
+    read: async (p: string) => {
+      reads++;
+      return p in files ? { ok: true as const, text: files[p] } : { ok: false as const, reason: 'missing' as const, message: `${p}: missing` };
+    },
+    glob: async (p: string) => (p in files ? [p] : []),
+  };
+  const t0 = Date.now();
+  const cfg = await loadSshdConfig(MAIN, source);
+  t.true(Date.now() - t0 < 4000, `${Date.now() - t0} ms`);
+  t.true(reads <= SSHD_MAX_FILE_LOADS + 2, `${reads} reads`);
+  const p = cfg.problems.find((x) => x.message.includes(`more than ${SSHD_MAX_FILE_LOADS} included files`));
+  t.like(p, { kind: 'include-depth', file: '/etc/ssh/a.conf', line: 1, fatal: true });
 });
 
 test('a Match inside an included file ends with that file; an Include inside a Match belongs to it', async (t) => {

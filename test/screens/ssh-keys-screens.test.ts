@@ -5,6 +5,11 @@
 // test/e2e/ssh-keys-dashboard.test.ts.
 
 import test from 'ava';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildReport, formatJson } from '../../src/core/report';
 import type { Finding, Item } from '../../src/core/types';
 import { ROTATION_RECORD } from '../../checks/ssh/rotation-record';
 import type { EffectiveView } from '../../checks/ssh/effective-view';
@@ -95,6 +100,34 @@ test("the real check's evidence (sshk-mixed) parses: every key line becomes a ro
   t.is(bob.fix?.args.fingerprint, /SHA256:\S+/.exec(bob.evidence.find((e) => e.line === 1)!.text!)?.[0]);
   t.true(bob.evidence.find((e) => e.line === 1)!.text!.startsWith('DSA 1024 '));
   t.is(found.get('ssh.keys.authorized')!.items!.find((i) => i.subject === 'root')!.fix, undefined, 'a passing account has no fix of its own');
+});
+
+test('the screen reads the check\'s structured keys: a comment with " — " and "[…]" stays a comment, not notes or options, and the key is not called WEAK; the JSON report carries no keys', async (t) => {
+  if (!canRunSshd) return t.pass('needs root and sshd');
+  const root = copySshkRoot(t, 'sshk-mixed');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hardtop-keyscreen-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  execFileSync('/usr/bin/ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'x', '-f', path.join(dir, 'k')]);
+  const [type, b64] = fs.readFileSync(path.join(dir, 'k.pub'), 'utf8').trim().split(/\s+/);
+  const fp = execFileSync('/usr/bin/ssh-keygen', ['-l', '-f', path.join(dir, 'k.pub')], { encoding: 'utf8' }).split(' ')[1];
+  const auth = path.join(root, 'home/alice/.ssh/authorized_keys');
+  const lineNo = fs.readFileSync(auth, 'utf8').split('\n').length;
+  fs.appendFileSync(auth, `${type} ${b64} laptop [old] — keep until 2027\n`);
+
+  const found = await runKeys(root);
+  const row = authorizedKeys(found).find((a) => a.account === 'alice')!.keys.find((k) => k.fingerprint === fp)!;
+  t.truthy(row, 'the appended key is a row');
+  t.is(row.line, lineNo);
+  t.is(row.comment, 'laptop [old] — keep until 2027');
+  t.is(row.options, '');
+  t.is(row.notes, '');
+  t.false(row.weak, 'a strong key is not WEAK because of its comment');
+  t.is(row.label, 'Ed25519');
+
+  // The same finding through the JSON report: no structured keys leak into the contract.
+  const report = buildReport({ version: '0', host: { hostname: 'h', os: 'o', kernel: 'k', root: '/' }, startedAt: new Date(0), durationMs: 0, findings: [found.get('ssh.keys.authorized')!] });
+  const json = JSON.parse(formatJson(report)) as { checks: { items: Record<string, unknown>[] }[] };
+  t.deepEqual(Object.keys(json.checks[0].items[0]).sort(), ['evidence', 'status', 'subject', 'summary']);
 });
 
 // ---------------------------------------------------------------------------
