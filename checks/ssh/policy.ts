@@ -6,6 +6,8 @@ import raw from '../../assets/policy/ssh.json';
 export interface WeakPattern {
   pattern: string;
   why: string;
+  /** Where the verdict comes from (issue 4: each entry names its source). */
+  source: string;
 }
 
 export type DeprecatedEffect = 'fatal' | 'ignored' | 'deprecated' | 'unsupported' | 'alias';
@@ -43,8 +45,8 @@ export function policyProblems(p: SshPolicy): string[] {
   ];
   for (const [name, list] of lists) {
     if (!Array.isArray(list) || list.length === 0) problems.push(`${name} must be a non-empty list`);
-    else if (list.some((w) => typeof w.pattern !== 'string' || w.pattern === '' || typeof w.why !== 'string' || w.why === '')) {
-      problems.push(`${name}: every entry needs a pattern and a why`);
+    else if (list.some((w) => typeof w.pattern !== 'string' || w.pattern === '' || typeof w.why !== 'string' || w.why === '' || typeof w.source !== 'string' || w.source === '')) {
+      problems.push(`${name}: every entry needs a pattern, a why and a source`);
     }
   }
   if (!Array.isArray(p.kex.postQuantum.names) || p.kex.postQuantum.names.length === 0) problems.push('kex.postQuantum.names must be a non-empty list');

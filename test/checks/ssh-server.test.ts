@@ -51,6 +51,9 @@ test('the policy in assets/policy/ssh.json is sane', (t) => {
   for (const pq of ['mlkem768x25519-sha256', 'sntrup761x25519-sha512', 'sntrup761x25519-sha512@openssh.com']) t.true(sshPolicy.kex.postQuantum.names.includes(pq), pq);
   const broken = { ...sshPolicy, hostKeyAge: { rotationDays: 0 } };
   t.deepEqual(policyProblems(broken), ['hostKeyAge.rotationDays must be a number > 0']);
+  // Issue 4: each entry names its source; an entry without one is refused.
+  const unsourced = { ...sshPolicy, macs: { ...sshPolicy.macs, weak: [...sshPolicy.macs.weak, { pattern: 'x-*', why: 'test', source: '' }] } };
+  t.deepEqual(policyProblems(unsourced), ['macs.weak: every entry needs a pattern, a why and a source']);
 });
 
 sshdTest('on every ssh fixture root each check gives one well-formed finding with host paths only', async (t) => {
