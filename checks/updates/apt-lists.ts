@@ -16,7 +16,7 @@
 import type { Evidence } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
 import { parseRelease, type AptRelease } from '../../src/parse/apt-release';
-import { PackagesScanner, scanPackagesIndex, type IndexedVersion, type ScannedPackages } from '../../src/parse/apt-packages';
+import { PackagesScanner, type IndexedVersion, type ScannedPackages } from '../../src/parse/apt-packages';
 import { readFailure, thrownMessage } from './finding';
 
 export const APT_LISTS = '/var/lib/apt/lists';
@@ -26,9 +26,10 @@ const LIST_MAX_BYTES = 256 * 1024 * 1024;
 const RELEASE_MAX_BYTES = 16 * 1024 * 1024;
 const DECOMPRESS_TIMEOUT_MS = 30_000;
 /**
- * A plain list is read this much at a time and scanned as it comes, so a
- * 50 MB index never sits in memory whole (issue #10: `check` peaked at
- * ~280 MB RSS holding Debian's main index as one string; 512 KiB pieces measured ~115 MB).
+ * A list is scanned this much at a time as it comes (read from a plain file,
+ * or from a decompressor's stdout), so a 50 MB index never sits in memory
+ * whole (issue #10: `check` peaked at ~280 MB RSS holding Debian's main index
+ * as one string; 512 KiB pieces measured ~115 MB).
  */
 export const LIST_CHUNK_BYTES = 512 * 1024;
 
@@ -184,16 +185,24 @@ async function scanPlainIndex(host: Host, path: string, wanted: ReadonlySet<stri
   }
 }
 
-/** The text of a compressed index, from its decompressor. */
-async function indexText(host: Host, path: string, compression: string): Promise<{ text: string } | { problem: AptListProblem }> {
+/**
+ * A compressed index, scanned as its decompressor writes it (Host.execStream:
+ * whole lines, at most LIST_CHUNK_BYTES a piece), so the decompressed list is
+ * never one string either (issue #10: holding Debian's 50 MB main index as one
+ * string, plus the buffers it was collected in, made `check` peak at ~265 MB).
+ * A decompressor that fails midway is a problem; what it gave is dropped.
+ */
+async function scanCompressedIndex(host: Host, path: string, compression: string, wanted: ReadonlySet<string>): Promise<{ scanned: ScannedPackages } | { problem: AptListProblem }> {
   const evidence: Evidence[] = [{ file: path }];
   const tool = DECOMPRESSORS[compression];
   // The decompressor opens the real path itself and would follow a link out of a --root tree.
   const own = await host.lstat(path);
   if (own?.kind !== 'file') return { problem: { summary: `cannot read ${path}: ${own ? `a ${own.kind}, not a regular file` : 'it does not exist'}`, evidence } };
-  const result = await host.exec(tool.program, [...tool.args, '--', host.realPath(path)], {
+  const scanner = new PackagesScanner((name) => wanted.has(name));
+  const result = await host.execStream(tool.program, [...tool.args, '--', host.realPath(path)], (text) => scanner.push(text), {
     timeoutMs: DECOMPRESS_TIMEOUT_MS,
     maxOutputBytes: LIST_MAX_BYTES,
+    chunkBytes: LIST_CHUNK_BYTES,
   });
   const command = `${tool.program} ${path}`;
   if (result.spawnError) {
@@ -205,7 +214,7 @@ async function indexText(host: Host, path: string, compression: string): Promise
     const why = result.stderr.split('\n').find((l) => l.trim() !== '')?.trim() ?? `exit ${result.exitCode ?? result.signal}`;
     return { problem: { summary: `cannot read ${path}: ${tool.program} failed: ${why}`, evidence: [{ file: path, command }] } };
   }
-  return { text: result.stdout };
+  return { scanned: scanner.finish() };
 }
 
 async function scanIndex(host: Host, path: string, compression: string | undefined, wanted: ReadonlySet<string>, wantedStamp: string): Promise<CachedIndex> {
@@ -218,12 +227,7 @@ async function scanIndex(host: Host, path: string, compression: string | undefin
   let entry: CachedIndex;
   try {
     let read: { scanned: ScannedPackages } | { problem: AptListProblem };
-    if (compression) {
-      const text = await indexText(host, path, compression);
-      read = 'problem' in text ? text : { scanned: scanPackagesIndex(text.text, (name) => wanted.has(name)) };
-    } else {
-      read = await scanPlainIndex(host, path, wanted);
-    }
+    read = compression ? await scanCompressedIndex(host, path, compression, wanted) : await scanPlainIndex(host, path, wanted);
     if ('problem' in read) entry = { stamp, versions: [], problem: read.problem };
     else {
       const scanned = read.scanned;

@@ -23,6 +23,7 @@ export function toFileStat(st: fs.Stats): FileStat {
     uid: st.uid,
     gid: st.gid,
     mtimeMs: st.mtimeMs,
+    ino: st.ino,
   };
 }
 

@@ -30,6 +30,8 @@ export interface FileStat {
   uid: number;
   gid: number;
   mtimeMs: number;
+  /** Inode number (local host): equal for two hard links, new when a file is replaced by rename. */
+  ino?: number;
 }
 
 /** Why a read did not give text. Each reason becomes a clear finding, never a throw. */
@@ -64,6 +66,11 @@ export interface ExecOptions {
   env?: Record<string, string>;
   cwd?: string; // a real path (e.g. a staging dir)
   signal?: AbortSignal;
+}
+
+export interface ExecStreamOptions extends ExecOptions {
+  /** Largest piece handed to onText, in bytes (default 64 KiB). */
+  chunkBytes?: number;
 }
 
 export interface ExecResult {
@@ -147,6 +154,15 @@ export interface Host {
 
   /** Run a program by bare name (resolved once from root-owned system dirs) with an argv array. */
   exec(program: string, args: string[], opts?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Like exec, but stdout is handed over as it arrives, not collected (result.stdout is '').
+   * onText gets UTF-8 text cut only after "\n" (a line longer than chunkBytes is cut, as readFrom does),
+   * at most chunkBytes per call, in order; the child's stdout is paused while onText runs.
+   * Same trusted lookup, clean env, timeout, process-group kill, signal; maxOutputBytes bounds the total.
+   * stderr is collected as exec does, within min(maxOutputBytes, 4 MiB). Never rejects, except
+   * with what onText threw (the program is stopped first). See line-pieces.ts.
+   */
+  execStream(program: string, args: string[], onText: (text: string) => void, opts?: ExecStreamOptions): Promise<ExecResult>;
   /**
    * Start a program that must OUTLIVE hardtop (commit-confirmed's reverter):
    * its own session (setsid), no terminal, stdio on /dev/null, the clean

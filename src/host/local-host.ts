@@ -10,6 +10,7 @@
 //   glob             sshd/nginx include globbing
 //   trusted-program  which binary a bare name means (root-owned system dirs only)
 //   run-program      argv-only, clean-env, process-group-killed execution
+//   line-pieces      execStream: stdout cut into whole-line UTF-8 pieces as it arrives
 //   atomic-write     crash-safe replacement keeping owner and mode
 //   output-file      --output reports: replace the name, never follow it, ours and 0644
 //   private-state    0700 state dir, 0600 append-only files
@@ -21,7 +22,7 @@ import * as childProcess from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { ExecOptions, ExecResult, FileStat, Host, ReadOptions, ReadResult, TailChunk, TailOptions, WriteOptions } from './host';
+import type { ExecOptions, ExecResult, ExecStreamOptions, FileStat, Host, ReadOptions, ReadResult, TailChunk, TailOptions, WriteOptions } from './host';
 import { httpGet } from './http-probe';
 import type {
   HttpGetOptions,
@@ -45,7 +46,7 @@ import { gatherFacts } from './host-facts';
 import { displayPath, normaliseHostPath } from './host-paths';
 import { appendPrivate, ensurePrivateDir, removeHostPath } from './private-state';
 import { createResolver, type PathResolver } from './rooted-resolve';
-import { cleanEnvironment, runProgram } from './run-program';
+import { cleanEnvironment, notStarted, runProgram, runProgramStreaming, type ResolvedProgram } from './run-program';
 import { readBounded } from './safe-read';
 import { StagingArea } from './staging';
 import { findTrustedProgram, type ProgramLookup } from './trusted-program';
@@ -215,22 +216,24 @@ class LocalHost implements Host {
     });
   }
 
-  async exec(program: string, args: string[], opts?: ExecOptions): Promise<ExecResult> {
+  exec(program: string, args: string[], opts?: ExecOptions): Promise<ExecResult> {
+    return this.runTrusted(program, args, (resolved, argv) => runProgram(resolved, args, argv, opts));
+  }
+
+  execStream(program: string, args: string[], onText: (text: string) => void, opts?: ExecStreamOptions): Promise<ExecResult> {
+    return this.runTrusted(program, args, (resolved, argv) => runProgramStreaming(resolved, args, argv, onText, opts));
+  }
+
+  /** exec and execStream: the trusted lookup, then run-program's one spawn path (runWithSink). */
+  private async runTrusted(
+    program: string,
+    args: string[],
+    run: (resolved: ResolvedProgram, argvForReport: string[]) => Promise<ExecResult>,
+  ): Promise<ExecResult> {
+    const argv = [program, ...args];
     const r = await this.lookup(program);
-    if (!r.ok) {
-      return {
-        program,
-        argv: [program, ...args],
-        exitCode: null,
-        signal: null,
-        stdout: '',
-        stderr: '',
-        timedOut: false,
-        truncated: false,
-        spawnError: r.reason,
-      };
-    }
-    return runProgram({ path: r.path, invokedAs: r.invokedAs }, args, [program, ...args], opts);
+    if (!r.ok) return notStarted(program, argv, r.reason);
+    return run({ path: r.path, invokedAs: r.invokedAs }, argv);
   }
 
   spawnDetached(program: string, args: string[]) {

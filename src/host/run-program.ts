@@ -1,5 +1,8 @@
 // Running a resolved program: argv array, clean environment, own process
-// group, bounded in time and output. Never rejects.
+// group, bounded in time and output. Never rejects (execStream: except with
+// its consumer's own exception). exec and execStream differ only in where
+// stdout goes (a StdoutSink): both start the program through runWithSink, so
+// the rules below exist once.
 //
 // Why each piece:
 //   - shell: false — arguments often come from config files users influence;
@@ -12,7 +15,8 @@
 //     helper), not just the direct child.
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import type { ExecOptions, ExecResult } from './host';
+import type { ExecOptions, ExecResult, ExecStreamOptions } from './host';
+import { LinePieces } from './line-pieces';
 import { trustedSearchPath } from './trusted-program';
 
 export const DEFAULT_EXEC_TIMEOUT_MS = 15_000;
@@ -78,14 +82,42 @@ export interface ResolvedProgram {
 }
 
 /**
- * Run `program` with `args`. `argvForReport` is what ExecResult.argv shows
- * (the caller's bare name and args).
+ * Where a child's stdout goes: collected whole (exec) or handed over as it
+ * arrives (execStream). Everything else about a run is the same code.
+ */
+export interface StdoutSink {
+  /** Takes the next bytes; false once no more are wanted (the program is then stopped). */
+  add(chunk: Buffer): boolean;
+  /** Called once when the run settles; returns ExecResult.stdout. */
+  end(): string;
+  readonly truncated: boolean;
+}
+
+/**
+ * Run `program` with `args`, stdout collected (at most maxOutputBytes).
+ * `argvForReport` is what ExecResult.argv shows (the caller's bare name and args).
  */
 export function runProgram(
   program: ResolvedProgram,
   args: string[],
   argvForReport: string[],
   opts: ExecOptions = {},
+): Promise<ExecResult> {
+  return runWithSink(program, args, argvForReport, opts, new BoundedCollector(opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES));
+}
+
+/**
+ * The one way a resolved program is started, whatever happens to its stdout:
+ * clean environment, own process group, timeout and abort kill the group,
+ * stderr collected within maxOutputBytes (`stderrMaxBytes` when given).
+ */
+export function runWithSink(
+  program: ResolvedProgram,
+  args: string[],
+  argvForReport: string[],
+  opts: ExecOptions,
+  out: StdoutSink,
+  stderrMaxBytes?: number,
 ): Promise<ExecResult> {
   const result: ExecResult = {
     program: program.path,
@@ -103,7 +135,6 @@ export function runProgram(
 
   return new Promise<ExecResult>((resolve) => {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
-    const maxBytes = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     let child: ChildProcessWithoutNullStreams;
     try {
       child = spawn(program.path, args, {
@@ -124,8 +155,7 @@ export function runProgram(
     const pgid = child.pid;
     if (pgid !== undefined) registerGroup(pgid);
 
-    const out = new BoundedCollector(maxBytes);
-    const err = new BoundedCollector(maxBytes);
+    const err = new BoundedCollector(stderrMaxBytes ?? opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES);
     let settled = false;
     let terminating = false;
     let drainTimer: NodeJS.Timeout | undefined;
@@ -167,17 +197,18 @@ export function runProgram(
       clearTimeout(timer);
       if (drainTimer) clearTimeout(drainTimer);
       opts.signal?.removeEventListener('abort', onAbort);
+      const stdout = out.end(); // may hand over a last piece: before the result is out
       resolve({
         ...result,
-        stdout: out.text(),
-        stderr: err.text(),
+        stdout,
+        stderr: err.end(),
         truncated: result.truncated || out.truncated || err.truncated,
         ...extra,
       });
     };
 
-    const onData = (collector: BoundedCollector) => (chunk: Buffer) => {
-      if (!collector.add(chunk)) terminate();
+    const onData = (sink: StdoutSink) => (chunk: Buffer) => {
+      if (!sink.add(chunk)) terminate();
     };
     child.stdout.on('data', onData(out));
     child.stderr.on('data', onData(err));
@@ -217,7 +248,7 @@ function groupAlive(pgid: number): boolean {
 }
 
 /** Keeps at most `max` bytes; past that it says "stop". */
-class BoundedCollector {
+class BoundedCollector implements StdoutSink {
   private readonly chunks: Buffer[] = [];
   private size = 0;
   truncated = false;
@@ -239,7 +270,41 @@ class BoundedCollector {
     return true;
   }
 
-  text(): string {
+  end(): string {
     return Buffer.concat(this.chunks, this.size).toString('utf8');
   }
+}
+
+/** execStream's piece size when the caller does not say: a pipe read is 64 KiB anyway. */
+export const DEFAULT_STREAM_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * Run `program` with `args`, stdout handed to `onText` as it arrives (see
+ * line-pieces.ts for how it is cut) instead of collected: the same start,
+ * environment, group kill and bounds as runProgram (runWithSink). stderr is
+ * still collected, within the smaller of maxOutputBytes and the exec default,
+ * so a stream allowed 256 MB of stdout cannot make us hold 256 MB of stderr.
+ * Rejects only with what onText threw (the program is stopped first).
+ */
+export async function runProgramStreaming(
+  program: ResolvedProgram,
+  args: string[],
+  argvForReport: string[],
+  onText: (text: string) => void,
+  opts: ExecStreamOptions = {},
+): Promise<ExecResult> {
+  const chunkBytes = opts.chunkBytes ?? DEFAULT_STREAM_CHUNK_BYTES;
+  if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 1) {
+    return notStarted(program.path, argvForReport, `chunkBytes must be a positive integer, not ${chunkBytes}`);
+  }
+  const maxBytes = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  const pieces = new LinePieces(chunkBytes, maxBytes, onText);
+  const result = await runWithSink(program, args, argvForReport, opts, pieces, Math.min(maxBytes, DEFAULT_MAX_OUTPUT_BYTES));
+  if (pieces.failed) throw pieces.error;
+  return result;
+}
+
+/** The result of a program that was never started (lookup refused, bad options). */
+export function notStarted(program: string, argv: string[], spawnError: string): ExecResult {
+  return { program, argv, exitCode: null, signal: null, stdout: '', stderr: '', timedOut: false, truncated: false, spawnError };
 }
