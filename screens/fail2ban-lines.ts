@@ -145,10 +145,12 @@ export function visibleLength(tagged: string): number {
 }
 
 export interface BanListPrompt {
-  /** "/" search being typed, or an address being typed for a ban. */
-  kind: 'search' | 'ban';
+  /** "/" search being typed, or an address being typed for a ban or for ignoreip. */
+  kind: 'search' | 'ban' | 'ignore';
   text: string;
   jail?: string;
+  /** ignore: why a second Enter is needed (a wide range refused once). */
+  wide?: string;
 }
 
 /** The ban list: a title line, a prompt or filter line, the header, then only the rows that fit. */
@@ -160,7 +162,10 @@ export function banListLines(list: BanList, s: Fail2banLiveSnapshot, width: numb
   lines.push(fit(`banned now: ${num(list.total)} address${list.total === 1 ? '' : 'es'} in ${jails} jail${jails === 1 ? '' : 's'}${filtered}`, w));
   if (prompt?.kind === 'search') lines.push(`/${fit(prompt.text, w - 2)}{inverse} {/inverse}`);
   else if (prompt?.kind === 'ban') lines.push(`${fit(`ban in [${prompt.jail ?? '?'}] (Tab: next jail, Enter: preview): ${prompt.text}`, w - 1)}{inverse} {/inverse}`);
-  else lines.push(paint(color, 'gray', fit(s.server.state === 'up' ? `as of the last status${s.statusAt ? '' : ' (none yet)'}` : s.server.text, w)));
+  else if (prompt?.kind === 'ignore') {
+    lines.push(`${fit(`never ban, ignoreip (Tab: selected, Enter: preview): ${prompt.text}`, w - 1)}{inverse} {/inverse}`);
+    if (prompt.wide) lines.push(paint(color, 'yellow', fit(prompt.wide, w)));
+  } else lines.push(paint(color, 'gray', fit(s.server.state === 'up' ? `as of the last status${s.statusAt ? '' : ' (none yet)'}` : s.server.text, w)));
   lines.push(`{bold}${pad('jail', 16)}${pad('address', Math.max(1, w - 16))}{/bold}`);
   const visible = Math.max(1, height - lines.length);
   const win = list.window(visible);

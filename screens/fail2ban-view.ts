@@ -2,8 +2,15 @@
 // live per-jail counters with a bans-per-minute sparkline, the newest events
 // of fail2ban's log as they come, the top offenders; Enter opens the ban list
 // (every address banned now, searchable), where `u` unbans the selected
-// address and `b` bans one typed in — both through the dashboard's fix
-// preview (the same overlay and engine path as every fix).
+// address, `b` bans one typed in and `i` adds one typed in (Tab: the
+// selected one) to ignoreip — all through the dashboard's fix preview (the
+// same overlay and engine path as every fix).
+//
+// ignoreip wider than the policy's /16 (IPv4) or /48 (IPv6): the first
+// Enter previews it as typed, and fail2ban.ignore refuses it with its reason
+// on screen; the prompt then stays open and says so, and only a second Enter
+// on the same text previews it again with wide=yes — the second
+// confirmation is a step the admin sees and takes, never a silent flag.
 //
 // It renders snapshots of a Fail2banLive and returns what should happen
 // next; it holds no security logic (the fixes refuse loopback, the admin's
@@ -12,6 +19,7 @@
 import type * as blessed from 'blessed';
 import type { Fail2banLive } from '../src/core/fail2ban-live';
 import type { Scope } from '../src/ui/keymap';
+import { ignoreEntryWidth } from '../checks/fail2ban/policy';
 import { BanList, MAX_FILTER } from './fail2ban-banlist';
 import { banListLines, liveLines, type BanListPrompt } from './fail2ban-lines';
 
@@ -31,7 +39,9 @@ const MAX_ADDRESS = 45;
 
 
 export class Fail2banView {
-  private mode: 'live' | 'bans' | 'search' | 'ban-input' = 'live';
+  private mode: 'live' | 'bans' | 'search' | 'ban-input' | 'ignore-input' = 'live';
+  /** The wide entry whose first preview was refused: Enter on the same text asks again with wide=yes. */
+  private wideRefused: string | null = null;
   private readonly list = new BanList();
   private input = '';
   private inputJail = '';
@@ -55,6 +65,10 @@ export class Fail2banView {
         return 'bans-search';
       case 'ban-input':
         return 'ban-input';
+      // An address prompt like the ban's (Enter, Backspace, Esc, Tab): the
+      // keymap has no scope of its own for it yet.
+      case 'ignore-input':
+        return 'ignore-input';
     }
   }
 
@@ -114,6 +128,11 @@ export class Fail2banView {
         this.mode = 'ban-input';
         return NONE;
       }
+      case 'bans:i':
+        this.input = '';
+        this.wideRefused = null;
+        this.mode = 'ignore-input';
+        return NONE;
       case 'bans-search:enter':
         this.mode = 'bans';
         return NONE;
@@ -124,6 +143,18 @@ export class Fail2banView {
         this.list.setFilter('');
         this.mode = 'bans';
         return NONE;
+      case 'ignore-input:tab':
+        return this.fillSelected();
+      case 'ignore-input:backspace':
+        this.input = this.input.slice(0, -1);
+        this.wideRefused = null;
+        return NONE;
+      case 'ignore-input:escape':
+        this.wideRefused = null;
+        this.mode = 'bans';
+        return { kind: 'say', text: 'cancelled: ignoreip unchanged' };
+      case 'ignore-input:enter':
+        return this.submitIgnore();
       case 'ban-input:tab': {
         const jails = this.jails();
         if (jails.length) this.inputJail = jails[(jails.indexOf(this.inputJail) + 1) % jails.length];
@@ -131,6 +162,7 @@ export class Fail2banView {
       }
       case 'ban-input:backspace':
         this.input = this.input.slice(0, -1);
+        this.wideRefused = null;
         return NONE;
       case 'ban-input:escape':
         this.mode = 'bans';
@@ -146,6 +178,36 @@ export class Fail2banView {
     return NONE;
   }
 
+  /** Tab in the ignore prompt: the selected banned address, to edit or take as it is. */
+  private fillSelected(): ViewIntent {
+    const row = this.list.current();
+    if (!row) return { kind: 'say', text: 'no address selected: type one' };
+    this.input = row.address.slice(0, MAX_ADDRESS);
+    this.wideRefused = null;
+    return NONE;
+  }
+
+  /** Enter in the ignore prompt: preview fail2ban.ignore; a wide range takes two Enters (see the header). */
+  private submitIgnore(): ViewIntent {
+    const address = this.input.trim();
+    if (address === '') return { kind: 'say', text: 'type an address or range first (e.g. 192.0.2.7 or 198.51.100.0/24), or Tab for the selected one' };
+    const width = ignoreEntryWidth(address);
+    if (width?.wide && !width.everything) {
+      if (this.wideRefused !== address) {
+        // First Enter: the fix's own refusal explains; the prompt stays for the second step.
+        this.wideRefused = address;
+        return { kind: 'preview', fixId: 'fail2ban.ignore', args: { address } };
+      }
+      this.wideRefused = null;
+      this.mode = 'bans';
+      return { kind: 'preview', fixId: 'fail2ban.ignore', args: { address, wide: 'yes' } };
+    }
+    // Narrow, everything (always refused) or not an address: the fix decides and says why.
+    this.wideRefused = null;
+    this.mode = 'bans';
+    return { kind: 'preview', fixId: 'fail2ban.ignore', args: { address } };
+  }
+
   /** Text typed where the view takes text (search, an address). True when taken. */
   typed(ch: string): boolean {
     if (this.mode === 'search') {
@@ -153,7 +215,8 @@ export class Fail2banView {
       this.list.setFilter(this.list.filter + ch);
       return true;
     }
-    if (this.mode === 'ban-input') {
+    if (this.mode === 'ban-input' || this.mode === 'ignore-input') {
+      if (this.mode === 'ignore-input') this.wideRefused = null; // new text: its first Enter is a first one again
       // Only what an address or a CIDR range is made of; the fix validates the meaning.
       if (/^[0-9A-Fa-f.:/]$/.test(ch) && this.input.length < MAX_ADDRESS) this.input += ch;
       return true;
@@ -191,9 +254,23 @@ export class Fail2banView {
     this.list.update(s.bans, s.bansVersion);
     box.setLabel(' fail2ban — banned addresses ');
     const prompt: BanListPrompt | null =
-      this.mode === 'search' ? { kind: 'search', text: this.list.filter } : this.mode === 'ban-input' ? { kind: 'ban', text: this.input, jail: this.inputJail } : null;
+      this.mode === 'search'
+        ? { kind: 'search', text: this.list.filter }
+        : this.mode === 'ban-input'
+          ? { kind: 'ban', text: this.input, jail: this.inputJail }
+          : this.mode === 'ignore-input'
+            ? { kind: 'ignore', text: this.input, wide: this.wideNote() }
+            : null;
     this.listHeight = Math.max(1, rows - 3);
     box.setContent(banListLines(this.list, s, inner, rows, this.opts.color, prompt).join('\n'));
+  }
+
+  /** The prompt's second line after a wide range was refused once. */
+  private wideNote(): string | undefined {
+    if (this.wideRefused === null || this.wideRefused !== this.input.trim()) return undefined;
+    const w = ignoreEntryWidth(this.wideRefused);
+    if (!w) return undefined;
+    return `${w.entry} is wider than /${w.widest}! Enter again: preview it with wide=yes · Esc: cancel`;
   }
 
   dispose(): void {

@@ -7,6 +7,7 @@
 
 import type { Evidence } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
+import { sanitizeText } from '../../src/core/sanitize';
 import { thrownMessage } from '../updates/finding';
 import { fail2banPolicy } from './policy';
 import { directRealPath } from './server';
@@ -135,4 +136,108 @@ export async function readRecentBans(host: Host, dbfile: string, sinceSec: numbe
   const rows = parseBansPerMinute(r.stdout);
   if (!rows) return { kind: 'error', why: `unexpected sqlite3 output for ${dbfile}`, evidence: { file: dbfile, command: `sqlite3 -readonly ${dbfile}` } };
   return { kind: 'ok', rows };
+}
+
+// ---------------------------------------------------------------------------
+// What fail2ban remembers of the top offenders' latest ban: table `bips`
+// (one row per address and jail, the newest ban; fail2ban ≥ 0.11): time of
+// ban, ban time, ban count (bantime.increment's multiplier), and its JSON
+// `data`: the failures counted, the matched log lines (dbmaxmatches of
+// them) and the users tried. All of it comes from attackers' log lines:
+// every string is sanitised and cut before it can reach a screen.
+
+export interface OffenderBan {
+  ip: string;
+  jail: string;
+  /** Epoch seconds. */
+  timeofban: number;
+  /** Seconds; -1 is permanent. */
+  bantime: number;
+  bancount: number;
+  failures: number | null;
+  users: string[];
+  /** Newest last. */
+  matches: string[];
+}
+
+const MAX_TEXT = 200;
+const MAX_USERS = 20;
+
+function cleanText(s: string): string {
+  const clean = sanitizeText(s);
+  return clean.length > MAX_TEXT ? `${clean.slice(0, MAX_TEXT - 1)}…` : clean;
+}
+
+/** The latest ban (bips) of each address among the `top` banned most often (bans). */
+export function offenderBansQuery(top: number): string {
+  return (
+    'SELECT b.ip AS ip, b.jail AS jail, b.timeofban AS timeofban, b.bantime AS bantime, b.bancount AS bancount, b.data AS data FROM bips b ' +
+    `JOIN (SELECT ip, COUNT(*) AS n, MAX(timeofban) AS last FROM bans GROUP BY ip ORDER BY n DESC, last DESC LIMIT ${Math.floor(top)}) t ON b.ip = t.ip ` +
+    'ORDER BY t.n DESC, t.last DESC, b.timeofban DESC;'
+  );
+}
+
+/**
+ * `users` as fail2ban writes it: a JSON list, or (fail2ban 0.11/1.0, a
+ * Python set through its JSON fallback) the set's repr, "['admin', 'root']".
+ */
+function usersOf(data: Record<string, unknown>): string[] {
+  const raw = data.users;
+  let users: string[] = [];
+  if (Array.isArray(raw)) users = raw.filter((u): u is string => typeof u === 'string');
+  else if (typeof raw === 'string') {
+    for (const m of raw.matchAll(/'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"/g)) users.push((m[1] ?? m[2]).replace(/\\(.)/g, '$1'));
+  } else if (typeof data.user === 'string') users = [data.user];
+  return [...new Set(users.map(cleanText))].sort().slice(0, MAX_USERS);
+}
+
+/** A matched line: a string, or fail2ban's [prefix, time, rest] pieces to join. */
+function matchText(m: unknown): string | null {
+  if (typeof m === 'string') return cleanText(m);
+  if (Array.isArray(m) && m.every((p) => typeof p === 'string')) return cleanText(m.join(''));
+  return null;
+}
+
+/** bips `data` JSON → its parts; anything unreadable is left out, never thrown. */
+export function parseBanData(json: unknown): Pick<OffenderBan, 'failures' | 'users' | 'matches'> {
+  let data: unknown = null;
+  if (typeof json === 'string') {
+    try {
+      data = JSON.parse(json);
+    } catch {
+      data = null;
+    }
+  }
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return { failures: null, users: [], matches: [] };
+  const d = data as Record<string, unknown>;
+  const matches = Array.isArray(d.matches) ? d.matches.map(matchText).filter((m): m is string => m !== null) : [];
+  return { failures: typeof d.failures === 'number' && Number.isFinite(d.failures) ? d.failures : null, users: usersOf(d), matches };
+}
+
+export function parseOffenderBans(stdout: string): OffenderBan[] | null {
+  if (stdout.trim() === '') return [];
+  let rows: unknown;
+  try {
+    rows = JSON.parse(stdout);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(rows)) return null;
+  const out: OffenderBan[] = [];
+  for (const row of rows) {
+    const r = row as Record<string, unknown>;
+    if (typeof r.ip !== 'string' || typeof r.jail !== 'string' || typeof r.timeofban !== 'number' || typeof r.bantime !== 'number' || typeof r.bancount !== 'number') return null;
+    out.push({ ip: cleanText(r.ip), jail: cleanText(r.jail), timeofban: r.timeofban, bantime: r.bantime, bancount: r.bancount, ...parseBanData(r.data) });
+  }
+  return out;
+}
+
+export type OffenderBans = { kind: 'ok'; bans: OffenderBan[] } | Exclude<BanHistory, { kind: 'ok' }>;
+
+export async function readOffenderBans(host: Host, dbfile: string, top: number, signal?: AbortSignal): Promise<OffenderBans> {
+  const r = await queryDatabase(host, dbfile, offenderBansQuery(top), signal);
+  if (!r.ok) return r.result;
+  const bans = parseOffenderBans(r.stdout);
+  if (!bans) return { kind: 'error', why: `unexpected sqlite3 output for ${dbfile}`, evidence: { file: dbfile, command: `sqlite3 -readonly ${dbfile}` } };
+  return { kind: 'ok', bans };
 }

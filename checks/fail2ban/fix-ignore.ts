@@ -26,7 +26,7 @@ import { configTest, HARDTOP_LOCAL, LOCAL_HEADER, readHardtopLocal, reloadStep }
 import { detectInstall } from './install';
 import { at, jailNames, readJails } from './jails';
 import { setLocalKeys } from './local-edit';
-import { fail2banPolicy } from './policy';
+import { fail2banPolicy, ignoreEntryWidth } from './policy';
 
 export const IGNORE_PARAMS: FixParam[] = [
   { name: 'address', describe: 'an IPv4/IPv6 address or CIDR range', pattern: /[0-9A-Fa-f.:]+(?:\/\d{1,3})?/ },
@@ -50,8 +50,8 @@ export async function planIgnore(host: Host, ctx: RunContext, args: FixArgs | un
   const entry = formatIpNet(net);
   const fam = net.family === 4 ? 'IPv4' : 'IPv6';
   if (isEverything(net)) return refuse(plan, `${entry} is every ${fam} address: the jails would ban nobody`);
-  const widest = net.family === 4 ? fail2banPolicy.thresholds.widestIgnoreipPrefixV4 : fail2banPolicy.thresholds.widestIgnoreipPrefixV6;
-  if (net.prefix < widest) {
+  const { widest, wide: isWide } = ignoreEntryWidth(address)!;
+  if (isWide) {
     if (!wide) return refuse(plan, `${entry} is wider than /${widest} (${fam}): every address in it could attack without being banned; to confirm, give --arg wide=yes`);
     plan.warnings.push(`${entry} is wider than /${widest}: fail2ban.policy will warn about it`);
   }

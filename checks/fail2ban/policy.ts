@@ -1,6 +1,7 @@
 // Thresholds and facts for the fail2ban checks, from assets/ (policy is data).
 
 import raw from '../../assets/policy/fail2ban.json';
+import { formatIpNet, isEverything, parseIpNet } from '../../src/parse/fail2ban-ipaddr';
 
 export interface WebServerPolicy {
   name: string;
@@ -87,3 +88,16 @@ export function policyProblems(p: Fail2banPolicy): string[] {
 }
 
 export const fail2banPolicy: Fail2banPolicy = raw;
+
+/**
+ * How an ignoreip entry compares with the policy's widest range: one
+ * definition for the fix (which refuses a wide one without wide=yes) and the
+ * view (which then offers the second, wide=yes preview). Null: not an
+ * address or range.
+ */
+export function ignoreEntryWidth(address: string): { entry: string; widest: number; wide: boolean; everything: boolean } | null {
+  const net = parseIpNet(address);
+  if (!net) return null;
+  const widest = net.family === 4 ? fail2banPolicy.thresholds.widestIgnoreipPrefixV4 : fail2banPolicy.thresholds.widestIgnoreipPrefixV6;
+  return { entry: formatIpNet(net), widest, wide: net.prefix < widest, everything: isEverything(net) };
+}

@@ -103,6 +103,36 @@ function lastLine(text: string): string {
   return oneLine(lines[lines.length - 1] ?? '');
 }
 
+// A hung server must cost the dashboard one timeout, not one per check:
+// every fail2ban check asks the server, and the scheduler runs only a few
+// checks at a time, so seven checks each waiting out the timeout would hold
+// the other areas' checks back for several timeouts. So, per Host and
+// socket: identical calls in flight at the same time share one
+// fail2ban-client, and after a timeout the socket is taken as hung for one
+// more timeout's length (calls then answer "timeout" at once). Answers are
+// never remembered: a live server is always asked afresh.
+interface SharedCall {
+  answer: Promise<ClientAnswer>;
+  /** Aborts the one fail2ban-client when every caller waiting on it has given up. */
+  controller: AbortController;
+  waiting: number;
+  /** Takes it out of the in-flight map: an abandoned call is not joined again. */
+  forget: () => void;
+}
+interface SocketMemory {
+  hungUntilMs: number;
+  inFlight: Map<string, SharedCall>;
+}
+const socketMemory = new WeakMap<Host, Map<string, SocketMemory>>();
+
+function memoryOf(host: Host, realSocket: string): SocketMemory {
+  let perHost = socketMemory.get(host);
+  if (!perHost) socketMemory.set(host, (perHost = new Map()));
+  let m = perHost.get(realSocket);
+  if (!m) perHost.set(realSocket, (m = { hungUntilMs: 0, inFlight: new Map() }));
+  return m;
+}
+
 export async function callClient(host: Host, socket: string, args: string[], signal?: AbortSignal): Promise<ClientAnswer> {
   const command = shownCommand(socket, args);
   const st = await host.stat(socket).catch(() => null);
@@ -115,6 +145,46 @@ export async function callClient(host: Host, socket: string, args: string[], sig
   const conf = await host.stat(CONF_DIR).catch(() => null);
   if (conf?.kind === 'dir') argv.push('-c', host.realPath(CONF_DIR));
   argv.push('-s', real.path, ...args);
+  if (signal?.aborted) return { kind: 'failed', why: 'cancelled', command };
+  const memory = memoryOf(host, real.path);
+  if (Date.now() < memory.hungUntilMs) return { kind: 'timeout', command };
+  const key = argv.join('\u0000');
+  let call = memory.inFlight.get(key);
+  if (!call) {
+    const controller = new AbortController();
+    const answer = runClient(host, socket, argv, command, controller.signal).then((a) => {
+      if (a.kind === 'timeout') memory.hungUntilMs = Date.now() + fail2banPolicy.client.timeoutMs;
+      if (memory.inFlight.get(key) === call) memory.inFlight.delete(key);
+      return a;
+    });
+    call = { answer, controller, waiting: 0, forget: () => memory.inFlight.get(key) === call && memory.inFlight.delete(key) };
+    memory.inFlight.set(key, call);
+  }
+  return waitFor(call, command, signal);
+}
+
+/** One caller's wait on a shared call: its own signal ends its wait; the last one to leave ends the call. */
+async function waitFor(call: SharedCall, command: string, signal?: AbortSignal): Promise<ClientAnswer> {
+  if (signal?.aborted) return { kind: 'failed', why: 'cancelled', command };
+  call.waiting++;
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<ClientAnswer>((resolve) => {
+    onAbort = () => resolve({ kind: 'failed', why: 'cancelled', command });
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    const a = await Promise.race([call.answer, aborted]);
+    return { ...a, command };
+  } finally {
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+    if (--call.waiting === 0) {
+      call.forget();
+      call.controller.abort();
+    }
+  }
+}
+
+async function runClient(host: Host, socket: string, argv: string[], command: string, signal?: AbortSignal): Promise<ClientAnswer> {
   const r = await host.exec('fail2ban-client', argv, { timeoutMs: fail2banPolicy.client.timeoutMs, signal });
   if (r.spawnError) return { kind: 'unavailable', why: r.spawnError, command };
   if (r.timedOut) return { kind: 'timeout', command };

@@ -13,6 +13,7 @@ export type Scope =
   | 'bans'
   | 'bans-search'
   | 'ban-input'
+  | 'ignore-input'
   | 'preview'
   | 'params'
   | 'terminal'
@@ -51,6 +52,7 @@ export const SCOPE_TITLES: Record<Scope, string> = {
   bans: 'fail2ban ban list',
   'bans-search': 'Ban list, typing a search',
   'ban-input': 'Ban list, typing an address to ban',
+  'ignore-input': 'Ban list, typing an address or range never to ban (ignoreip)',
   fleet: 'Fleet view',
   'fleet-filter': 'Fleet view, typing a filter',
   'fleet-host': "Fleet view, one host's findings",
@@ -59,7 +61,7 @@ export const SCOPE_TITLES: Record<Scope, string> = {
 /** The scopes of `hardtop fleet`: its own help lists them, the dashboard's does not. */
 export const FLEET_SCOPES: readonly Scope[] = ['fleet', 'fleet-filter', 'fleet-host', 'help'];
 /** The fail2ban view's scopes: its help lists them (with the preview's); the dashboard's general help does not. */
-export const FAIL2BAN_SCOPES: readonly Scope[] = ['fail2ban', 'bans', 'bans-search', 'ban-input'];
+export const FAIL2BAN_SCOPES: readonly Scope[] = ['fail2ban', 'bans', 'bans-search', 'ban-input', 'ignore-input'];
 /** What help shows when opened from the fail2ban view. */
 export const FAIL2BAN_HELP_SCOPES: readonly Scope[] = [...FAIL2BAN_SCOPES, 'preview', 'help'];
 /**
@@ -147,6 +149,7 @@ export const BINDINGS: readonly KeyBinding[] = [
   { scope: 'bans', keys: ['/'], label: '/', description: 'search: type, the list narrows as you type', bar: 'search' },
   { scope: 'bans', keys: ['u'], label: 'u', description: 'unban the selected address (preview first)', bar: 'unban', danger: true },
   { scope: 'bans', keys: ['b'], label: 'b', description: 'ban an address you type (preview first; never loopback or your SSH address)', bar: 'ban', danger: true },
+  { scope: 'bans', keys: ['i'], label: 'i', description: 'never ban an address or range: add it to ignoreip (preview first)', bar: 'ignore', danger: true },
   { scope: 'bans', keys: ['r'], label: 'r', description: 'ask fail2ban for its bans now' },
   { scope: 'bans', keys: ['?'], label: '?', description: 'help', bar: 'help' },
   { scope: 'bans', keys: ['escape', 'q', 'backspace'], label: 'Esc/q', description: 'back to the live view', bar: 'back' },
@@ -159,6 +162,11 @@ export const BINDINGS: readonly KeyBinding[] = [
   { scope: 'ban-input', keys: ['tab'], label: 'Tab', description: 'next jail', bar: 'jail' },
   { scope: 'ban-input', keys: ['backspace'], label: 'Backspace', description: 'delete the last character' },
   { scope: 'ban-input', keys: ['escape'], label: 'Esc', description: 'cancel, ban nothing', bar: 'cancel' },
+
+  { scope: 'ignore-input', keys: ['enter'], label: 'Enter', description: 'preview adding it to ignoreip (a range wider than /16 or /48: Enter twice)', bar: 'preview', danger: true },
+  { scope: 'ignore-input', keys: ['tab'], label: 'Tab', description: 'take the selected banned address', bar: 'selected' },
+  { scope: 'ignore-input', keys: ['backspace'], label: 'Backspace', description: 'delete the last character' },
+  { scope: 'ignore-input', keys: ['escape'], label: 'Esc', description: 'cancel, change nothing', bar: 'cancel' },
 
   { scope: 'fleet', keys: ['up', 'k'], label: '↑/k', description: 'previous host' },
   { scope: 'fleet', keys: ['down', 'j'], label: '↓/j', description: 'next host' },

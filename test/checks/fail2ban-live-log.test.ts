@@ -350,3 +350,84 @@ test('the live model asks the server again after a new Ban or Unban line, not af
   await settle();
   t.is(model.poller!.rounds, rounds + 2, 'Unban and Restore Ban: one more');
 });
+
+test('a 1 GiB log, then ~120 MiB more streamed through the live model in bursts: every line read, memory bounded whatever the volume', async (t) => {
+  t.timeout(120_000);
+  const v8 = await import('node:v8');
+  const vm = await import('node:vm');
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const heapMiB = () => {
+    gc();
+    gc();
+    return process.memoryUsage().heapUsed / 1024 / 1024;
+  };
+
+  const { root, log } = tempRoot(t);
+  fs.mkdirSync(path.join(root, 'etc/fail2ban'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'etc/fail2ban/fail2ban.conf'), '[Definition]\nlogtarget = /var/log/fail2ban.log\nsocket = /run/fail2ban/fail2ban.sock\n');
+  const fd = fs.openSync(log, 'w');
+  fs.ftruncateSync(fd, 1024 * 1024 * 1024); // 1 GiB of history (sparse)
+  fs.closeSync(fd);
+  fs.appendFileSync(log, '\n');
+  // The real policy (256 KiB reads, 64 MiB lag bound); no timers: the test drives the follower.
+  const model = openFail2banLive(createLocalHost({ root }), { policy: { ...livePolicy, notifyMs: 10, pollMs: 600_000 } });
+  t.teardown(() => model.dispose());
+  await model.ready;
+  const f = model.follower!;
+  await f.idle();
+
+  // Each burst stays under maxLagBytes, so every byte is read (none skipped);
+  // every line a new address (more than the offenders map may hold).
+  const BURST_MIB = 40;
+  const BURSTS = 3;
+  let n = 0;
+  let appended = 0;
+  const burst = () => {
+    const target = BURST_MIB * 1024 * 1024;
+    for (let written = 0; written < target; ) {
+      let chunk = '';
+      for (let i = 0; i < 20_000; i++, n++) {
+        const kind = n % 50 === 49 ? 'Ban' : 'Found';
+        chunk += `2026-11-28 20:04:${String(n % 60).padStart(2, '0')},100 fail2ban.filter  [1]: INFO    [sshd] ${kind} 127.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255} - 2026-11-28 20:04:00\n`;
+      }
+      fs.appendFileSync(log, chunk);
+      written += chunk.length;
+      appended += chunk.length;
+    }
+  };
+  const catchUp = async () => {
+    const want = fs.statSync(log).size;
+    let guard = 0;
+    while (f.status.bytesRead + f.status.skippedBytes < want - 1024 * 1024 * 1024 - 1 && guard++ < 100_000) {
+      f.poke();
+      await f.idle();
+    }
+  };
+  const read0 = f.status.bytesRead;
+  const lines0 = f.status.linesRead;
+  const base = heapMiB();
+  const heaps: number[] = [];
+  const t0 = Date.now();
+  for (let b = 0; b < BURSTS; b++) {
+    burst();
+    await catchUp();
+    heaps.push(heapMiB());
+  }
+  const seconds = (Date.now() - t0) / 1000;
+  const streamedMiB = appended / 1024 / 1024;
+  t.log(`bench fail2ban-log-stream ${JSON.stringify({ streamedMiB: Math.round(streamedMiB), lines: n, seconds, MiBPerSecond: Math.round(streamedMiB / seconds), heapBaseMiB: Math.round(base), heapAfterBurstsMiB: heaps.map(Math.round) })}`);
+  t.is(f.status.skippedBytes, 0, 'bursts under maxLagBytes are read whole');
+  t.is(f.status.bytesRead - read0, appended, 'every byte appended was read');
+  t.is(f.status.linesRead - lines0, n, 'every line');
+  t.true(streamedMiB > 100);
+  // Bounded: the model's heap after ~120 MiB of new lines and ~1.2 M addresses
+  // grows by the bounded structures only (events ring, per-minute counts,
+  // offenders map), not with the volume streamed.
+  const growth = Math.max(...heaps) - base;
+  t.true(growth < 40, `heap grew ${growth.toFixed(1)} MiB while ${streamedMiB.toFixed(0)} MiB streamed`);
+  t.true(heaps[BURSTS - 1] - heaps[0] < 16, `no growth from burst to burst: ${heaps.map((h) => h.toFixed(1)).join(', ')} MiB`);
+  const s = model.snapshot();
+  t.true(s.events.length <= livePolicy.eventRing);
+  t.regex(s.events[0].ip, /^127\./);
+});

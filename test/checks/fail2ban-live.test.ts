@@ -84,8 +84,9 @@ test.serial('policy and web-jails on the running jails', async (t) => {
   t.is((await run(fail2banWebJails)).status, 'info');
 });
 
-test.serial('five failures from 127.0.0.2 with maxretry 3: banned; bans and status show it; the admin from there is told', async (t) => {
-  server.failLogins('127.0.0.2', 5);
+test.serial('five failures from 127.0.0.2 with maxretry 3: banned; bans and status show it, with the database\'s record of the ban; the admin from there is told', async (t) => {
+  server.failLogins('127.0.0.2', 2, 'root');
+  server.failLogins('127.0.0.2', 3, 'admin');
   await server.waitForBan('sshd', '127.0.0.2');
 
   const status = parseJailStatus((await server.client(['status', 'sshd'])).stdout);
@@ -97,6 +98,13 @@ test.serial('five failures from 127.0.0.2 with maxretry 3: banned; bans and stat
   t.regex(sshd?.summary ?? '', /^1 banned now, 1 since start, 1 in the database; \d+ failing now, 5 failures since start$/);
   t.is(sshd?.evidence[0].command, 'fail2ban-client -s /run/fail2ban/fail2ban.sock status sshd short', 'counters only: no list of every banned address every 30 s');
   t.regex(bans.summary, /top offenders: 127\.0\.0\.2 \(1 ban\)/);
+  // The sqlite history of that ban (bips): time, ban time, count, failures, users tried, matched lines.
+  const offender = bans.items?.find((i) => i.subject === '127.0.0.2');
+  t.regex(offender?.summary ?? '', /^\[sshd\] last banned \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ for 1h \(ban #1 of this address, 3 failures\); users tried: admin, root$/);
+  const matched = offender?.evidence.map((e) => e.text ?? '') ?? [];
+  t.is(matched.length, 3);
+  for (const m of matched) t.regex(m, /^matched: \S+ testhost sshd\[\d+\]: Failed password for (root|admin) from 127\.0\.0\.2 port \d+ ssh2$/);
+  t.is(offender?.evidence[0].file, '/var/lib/fail2ban/fail2ban.sqlite3', 'a host path');
 
   const self = await run(fail2banSelfProtect, sshFrom('127.0.0.2'));
   t.is(self.status, 'fail', self.summary);

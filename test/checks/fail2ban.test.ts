@@ -10,12 +10,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { checks, fixes } from '../../checks/fail2ban/index';
 import { fail2banBans } from '../../checks/fail2ban/bans';
-import { parseBanHistory, sqliteReadOnlyUri } from '../../checks/fail2ban/db';
+import { parseBanData, parseBanHistory, parseOffenderBans, sqliteReadOnlyUri } from '../../checks/fail2ban/db';
 import { fail2banInstalled } from '../../checks/fail2ban/installed';
 import { fail2banPolicyCheck } from '../../checks/fail2ban/jail-policy';
 import { fail2banPolicy, policyProblems } from '../../checks/fail2ban/policy';
 import { fail2banRecidive } from '../../checks/fail2ban/recidive';
 import { fail2banRunning } from '../../checks/fail2ban/running';
+import { callClient } from '../../checks/fail2ban/server';
 import { fail2banSelfProtect } from '../../checks/fail2ban/self-protect';
 import { fail2banSshdJail } from '../../checks/fail2ban/sshd-jail';
 import { fail2banWebJails } from '../../checks/fail2ban/web-jails';
@@ -254,6 +255,75 @@ test('running: a server that accepts but never answers is a fail after the timeo
   t.true(took >= fail2banPolicy.client.timeoutMs - 100 && took < fail2banPolicy.client.timeoutMs + 5000, `took ${took} ms`);
 });
 
+test('a hung server costs one timeout, not one per check: concurrent checks share the wait, later ones answer at once', async (t) => {
+  const root = copyRoot(t, 'f2b-hardened');
+  let connections = 0;
+  await listen(t, path.join(root, 'run/fail2ban/fail2ban.sock'), () => {
+    connections++; /* accept, say nothing */
+  });
+  const host = hostFor(root, {});
+  const started = Date.now();
+  const first = await Promise.all([fail2banRunning, fail2banSshdJail, fail2banRecidive, fail2banPolicyCheck, fail2banBans].map((c) => c.run(host, ctx)));
+  const firstMs = Date.now() - started;
+  t.is(first[0].status, 'fail');
+  t.regex(first[0].summary, /gives no answer within 5 s/);
+  // running pings, the others ask `status`: two distinct calls, each made once.
+  t.true(connections <= 2, `${connections} fail2ban-client connections for 5 concurrent checks`);
+  t.true(firstMs < 2 * fail2banPolicy.client.timeoutMs, `took ${firstMs} ms: one timeout, not one per check`);
+
+  // Right after: the socket is known hung for one more timeout; no new wait, no new connection.
+  const before = connections;
+  const t1 = Date.now();
+  const again = await Promise.all([fail2banSelfProtect, fail2banWebJails].map((c) => c.run(host, ctx)));
+  t.true(Date.now() - t1 < fail2banPolicy.client.timeoutMs - 500, 'answered without waiting out another timeout');
+  t.is(connections, before);
+  for (const f of again) t.notRegex(f.summary, /^internal error/);
+  // Another Host (another run of hardtop) asks afresh.
+  const other = await fail2banRunning.run(hostFor(root, {}), ctx);
+  t.is(other.status, 'fail');
+  t.true(connections > before, 'a new host waits for its own answer');
+});
+
+test('a shared call to a hung server: a caller that gives up leaves at once, the others still get their answer; the last to leave ends it', async (t) => {
+  const root = copyRoot(t, 'f2b-hardened');
+  let connections = 0;
+  const sockets: net.Socket[] = [];
+  await listen(t, path.join(root, 'run/fail2ban/fail2ban.sock'), (s) => {
+    connections++;
+    sockets.push(s);
+    s.resume(); // read (and drop) what the client sends, so its going away is seen
+  });
+  const host = hostFor(root, {});
+  const a = new AbortController();
+  const b = new AbortController();
+  const connected = async (n: number) => {
+    for (const deadline = Date.now() + 10_000; connections < n && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+  };
+  const first = callClient(host, '/run/fail2ban/fail2ban.sock', ['status'], a.signal);
+  const second = callClient(host, '/run/fail2ban/fail2ban.sock', ['status'], b.signal);
+  await connected(1);
+  const t0 = Date.now();
+  a.abort();
+  t.like(await first, { kind: 'failed', why: 'cancelled' });
+  t.true(Date.now() - t0 < 1000, 'the one that gave up did not wait');
+  t.like(await second, { kind: 'timeout', command: 'fail2ban-client -s /run/fail2ban/fail2ban.sock status' });
+  t.is(connections, 1, 'one fail2ban-client for both');
+
+  // Everyone gives up: the client is ended (its connection closes), and the next caller starts afresh.
+  const other = hostFor(root, {});
+  const c = new AbortController();
+  const third = callClient(other, '/run/fail2ban/fail2ban.sock', ['ping'], c.signal);
+  await connected(2);
+  t.is(connections, 2);
+  const closed = new Promise<void>((resolve) => sockets[1].once('close', () => resolve()));
+  const t1 = Date.now();
+  c.abort();
+  t.like(await third, { kind: 'failed', why: 'cancelled' });
+  await closed;
+  const endedMs = Date.now() - t1;
+  t.true(endedMs < fail2banPolicy.client.timeoutMs / 2, `the abandoned fail2ban-client was ended after ${endedMs} ms, not left to its timeout`);
+});
+
 test('running: a stale socket (nothing listening) is "not running"', async (t) => {
   const root = copyRoot(t, 'f2b-hardened');
   const sock = path.join(root, 'run/fail2ban/fail2ban.sock');
@@ -294,7 +364,7 @@ test('running: a regular file where the socket should be is an error', async (t)
 // ---------------------------------------------------------------------------
 // The ban database
 
-test('bans: the database is read read-only (no journal, no change), items per jail', async (t) => {
+test('bans: the database is read read-only (no journal, no change), items per jail, then the top offenders\' latest bans', async (t) => {
   const root = copyRoot(t, 'f2b-hardened');
   const db = path.join(root, 'var/lib/fail2ban/fail2ban.sqlite3');
   const before = crypto.createHash('sha256').update(fs.readFileSync(db)).digest('hex');
@@ -302,12 +372,24 @@ test('bans: the database is read read-only (no journal, no change), items per ja
   const f = await run(fail2banBans, root);
   t.is(f.status, 'info');
   t.deepEqual(
-    f.items?.map((i) => [i.subject, i.summary.replace(/newest .*/, 'newest …')]),
+    f.items?.slice(0, 3).map((i) => [i.subject, i.summary.replace(/newest .*/, 'newest …')]),
     [
       ['nginx-http-auth', '1 ban(s) in the database, newest …'],
       ['recidive', '1 ban(s) in the database, newest …'],
       ['sshd', '5 ban(s) in the database, newest …'],
     ],
+  );
+  // From bips: the latest ban of each top offender, per jail (this database keeps no matched lines).
+  t.deepEqual(
+    f.items?.slice(3).map((i) => [i.subject, i.summary, i.evidence.map((e) => `${e.file}: ${e.text}`)]),
+    [
+      ['203.0.113.5', '[recidive] last banned 2026-11-28T15:35:00Z for 1w (ban #1 of this address, 3 failures)'],
+      ['203.0.113.5', '[sshd] last banned 2026-11-28T15:33:20Z for 4h (ban #3 of this address, 3 failures); users tried: root'],
+      ['198.51.100.23', '[nginx-http-auth] last banned 2026-11-28T11:56:40Z for 1h (ban #1 of this address, 3 failures)'],
+      ['198.51.100.23', '[sshd] last banned 2026-11-28T11:23:20Z for 1h (ban #1 of this address, 3 failures)'],
+      ['2001:db8::7', '[sshd] last banned 2026-11-28T11:40:00Z for 1h (ban #1 of this address, 5 failures)'],
+    ].map(([ip, summary]) => [ip, summary, ['/var/lib/fail2ban/fail2ban.sqlite3: no matched lines in the database (fail2ban keeps dbmaxmatches of them)']]),
+    'bips: the latest ban of each top offender per jail, most banned first',
   );
   t.is(crypto.createHash('sha256').update(fs.readFileSync(db)).digest('hex'), before);
   t.is(fs.statSync(db).mtimeMs, mtime);
@@ -342,4 +424,30 @@ test('bans: the sqlite URI is read-only and escapes what URIs treat specially; o
   t.is(parseBanHistory('Error: no such table: bans'), null);
   t.is(parseBanHistory('[{"kind":"other","key":"x","bans":1,"last":1}]'), null);
   t.is(parseBanHistory('{"kind":"jail"}'), null);
+});
+
+test('bans: the data of a ban (bips.data) read as fail2ban writes it; attackers\' text is sanitised and cut, garbage is left out', (t) => {
+  // fail2ban 1.0.2, verbatim: matches as strings or [prefix, time, rest], users as a Python set's repr.
+  const real =
+    '{"matches": [["", "2026-11-28T22:57:18+00:00", " testhost sshd[4000]: Failed password for root from 127.0.0.2 port 50000 ssh2"], "2026-11-28T22:57:18+00:00 testhost sshd[4000]: Failed password for admin from 127.0.0.2 port 50000 ssh2"], "failures": 3, "mlfid": " testhost sshd[4000]: ", "user": "root", "ip4": "127.0.0.2", "users": "[\'admin\', \'root\']"}';
+  t.deepEqual(parseBanData(real), {
+    failures: 3,
+    users: ['admin', 'root'],
+    matches: [
+      '2026-11-28T22:57:18+00:00 testhost sshd[4000]: Failed password for root from 127.0.0.2 port 50000 ssh2',
+      '2026-11-28T22:57:18+00:00 testhost sshd[4000]: Failed password for admin from 127.0.0.2 port 50000 ssh2',
+    ],
+  });
+  t.deepEqual(parseBanData('{"users": ["b", "a", "a"], "failures": 2}'), { failures: 2, users: ['a', 'b'], matches: [] }, 'a JSON list too');
+  t.deepEqual(parseBanData('{"user": "solo"}').users, ['solo'], 'one user only');
+  const hostile = parseBanData(JSON.stringify({ users: ['\u001b]0;pwned\u0007x', 'y'.repeat(500)], matches: ['a\u001b[2Jb\nc', 42, ['x', 7]] }));
+  for (const s of [...hostile.users, ...hostile.matches]) {
+    t.false(/[\u0000-\u001f\u007f-\u009f]/.test(s), JSON.stringify(s));
+    t.true(s.length <= 200);
+  }
+  t.is(hostile.matches.length, 1, 'a number and a list with a number are not lines');
+  for (const junk of [null, 'not json', '[1,2]', '"x"', '{"failures": "many", "matches": "no"}']) t.deepEqual(parseBanData(junk), { failures: null, users: [], matches: [] }, String(junk));
+  t.deepEqual(parseOffenderBans(''), []);
+  t.is(parseOffenderBans('[{"ip": "192.0.2.1"}]'), null, 'a row without its columns is refused');
+  t.is(parseOffenderBans('Error: no such table: bips'), null);
 });

@@ -170,3 +170,54 @@ test('registry: u and b in the ban list change the system (disabled read-only), 
     for (const k of b.keys) t.false(k.length === 1, `${b.scope}: ${k} would swallow typing`);
   }
 });
+
+test('i in the ban list: an address typed (or Tab: the selected one) previews fail2ban.ignore; a wide range needs a second, visible Enter that adds wide=yes', (t) => {
+  const live = staticLive(
+    snapshot({ bans: manyBans(3), bansVersion: 1, jails: [{ jail: 'sshd', running: true, counters: null, bansPerMinute: [], failuresPerMinute: [] }] }),
+  );
+  const view = new Fail2banView(live, { color: false, requestRender: () => undefined });
+  const screen = () => {
+    let text = '';
+    view.paint({ setLabel() {}, setContent: (c: string) => (text = c) } as never, 100, 20);
+    return text;
+  };
+  view.handle('fail2ban', 'enter');
+  t.deepEqual(view.handle('bans', 'i'), { kind: 'none' });
+  t.is(view.scope(), 'ignore-input', 'an address prompt with its own keys (help says what they do)');
+  t.regex(screen(), /never ban, ignoreip \(Tab: selected, Enter: preview\): \{inverse\}/);
+  t.is(view.handle('ignore-input', 'enter').kind, 'say', 'nothing typed: nothing previewed');
+
+  // Tab takes the selected address; a narrow entry is one preview, back to the list.
+  view.handle('ignore-input', 'tab');
+  t.regex(screen(), /preview\): 10\.0\.0\.0\{inverse/);
+  t.deepEqual(view.handle('ignore-input', 'enter'), { kind: 'preview', fixId: 'fail2ban.ignore', args: { address: '10.0.0.0' } });
+  t.is(view.scope(), 'bans');
+
+  // A /8: the first Enter previews it as typed (the fix refuses it and says why), the prompt stays and says so.
+  view.handle('bans', 'i');
+  for (const ch of '10.0.0.0/8') view.typed(ch);
+  t.notRegex(screen(), /wider than/);
+  t.deepEqual(view.handle('ignore-input', 'enter'), { kind: 'preview', fixId: 'fail2ban.ignore', args: { address: '10.0.0.0/8' } });
+  t.is(view.scope(), 'ignore-input', 'still in the prompt after the refused preview');
+  t.regex(screen(), /10\.0\.0\.0\/8 is wider than \/16! Enter again: preview it with wide=yes · Esc: cancel/);
+  // The second Enter on the same text: wide=yes, visibly a second preview.
+  t.deepEqual(view.handle('ignore-input', 'enter'), { kind: 'preview', fixId: 'fail2ban.ignore', args: { address: '10.0.0.0/8', wide: 'yes' } });
+  t.is(view.scope(), 'bans');
+
+  // Changing the text after the refusal makes the next Enter a first one again.
+  view.handle('bans', 'i');
+  for (const ch of '2001:db8::/32') view.typed(ch);
+  t.deepEqual(view.handle('ignore-input', 'enter'), { kind: 'preview', fixId: 'fail2ban.ignore', args: { address: '2001:db8::/32' } });
+  view.handle('ignore-input', 'backspace');
+  view.typed('2');
+  t.notRegex(screen(), /wider than/);
+  t.deepEqual(view.handle('ignore-input', 'enter'), { kind: 'preview', fixId: 'fail2ban.ignore', args: { address: '2001:db8::/32' } }, 'no wide=yes: retyped');
+  t.deepEqual(view.handle('ignore-input', 'escape'), { kind: 'say', text: 'cancelled: ignoreip unchanged' });
+  t.is(view.scope(), 'bans');
+
+  // 0.0.0.0/0 is never sent with wide=yes: the fix refuses it whatever the flag, and the view does not ask twice.
+  view.handle('bans', 'i');
+  for (const ch of '0.0.0.0/0') view.typed(ch);
+  t.deepEqual(view.handle('ignore-input', 'enter'), { kind: 'preview', fixId: 'fail2ban.ignore', args: { address: '0.0.0.0/0' } });
+  t.is(view.scope(), 'bans');
+});
