@@ -13,9 +13,14 @@
 // down. With any other KillMode every session in the unit's cgroup would be
 // killed, so the unit is left out.
 //
+// One by one: with `--arg unit=NAME.service` (what each item of
+// reboot.stale-services carries, so `f` on one item in the dashboard's detail
+// view previews and confirms that one restart) the plan restarts that unit
+// only, after the same checks; without it, every restartable unit in turn.
+//
 // Nothing here can be undone by `hardtop undo` (no file changes).
 
-import type { Command, Fix, Plan } from '../../src/core/types';
+import type { Command, Fix, FixArgs, Plan } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
 import { emptyPlan, refuse } from '../updates/fix-plan';
 import { listSome } from '../updates/finding';
@@ -24,6 +29,14 @@ import { baseName, groupStale, type StaleGroup } from './stale-scan';
 import { isRestartable, NOT_LIVE, restartNever, scanStale } from './stale-policy';
 
 const SSH_UNITS = new Set(['ssh.service', 'sshd.service']);
+
+/** A system service unit name as systemd spells one (escaped instance names included): nothing a shell or systemctl would read as an option. */
+export const SERVICE_UNIT = /[A-Za-z0-9:_.\\@-]+\.service/;
+
+/** The restart of one unit as an item-level fix (reboot.stale-services puts it on each restartable service). */
+export function restartOneFix(unit: string): { id: string; args: Record<string, string> } {
+  return { id: 'reboot.restart-services', args: { unit } };
+}
 
 /** systemd runs this machine as PID 1 (sd_booted() and /proc/1/comm). */
 export async function systemdIsPid1(host: Host): Promise<boolean> {
@@ -73,12 +86,22 @@ export const restartServices: Fix = {
   // Each service is down for the moment of its restart.
   risk: 'disruptive',
   verifies: ['reboot.stale-services'],
-  async plan(host): Promise<Plan> {
+  params: [{ name: 'unit', describe: 'one service to restart (NAME.service, as reboot.stale-services lists it); left out: every restartable one', pattern: SERVICE_UNIT, optional: true }],
+  async plan(host, _ctx, args?: FixArgs): Promise<Plan> {
     const plan = emptyPlan(restartServices);
+    const only = args?.unit;
+    if (only !== undefined && (!new RegExp(`^(?:${SERVICE_UNIT.source})$`).test(only) || only.startsWith('-'))) return refuse(plan, `--arg unit must be a service unit name (NAME.service), not '${only}'`);
     if (host.root !== '/') return refuse(plan, NOT_LIVE);
     if (!(await systemdIsPid1(host))) return refuse(plan, 'systemd is not PID 1 here (no /run/systemd/system, or /proc/1/comm is not systemd): no unit to restart; restart the programs by hand or reboot');
 
-    const groups = groupStale((await scanStale(host)).stale);
+    const all = groupStale((await scanStale(host)).stale);
+    if (only !== undefined) {
+      const g = all.find((x) => x.kind === 'service' && x.unit === only);
+      if (!g) return refuse(plan, `nothing to restart: ${only} runs no deleted library now`);
+      if (restartNever(only)) return refuse(plan, `${only} is not restarted by hardtop (assets/policy/updates.json restartNever: restarting it ends sessions or networking); a reboot covers it`);
+    }
+    // One unit: only its group, so the warnings speak of it alone.
+    const groups = only === undefined ? all : all.filter((x) => x.kind === 'service' && x.unit === only);
     const commands: Command[] = [];
     const warnings: string[] = [];
     const restartable = groups.filter(isRestartable);
@@ -103,7 +126,7 @@ export const restartServices: Fix = {
       commands.push({ argv: ['systemctl', 'restart', unit], describe: `restart ${unit} (${describeGroup(g)})`, interactive: true, timeoutMs: 120_000 });
       warnings.push(`${unit} is restarted: open SSH sessions stay up (KillMode=process), but each session's own sshd process keeps the old library until that session ends; log in anew to check`);
     }
-    const init = groups.find((g) => g.kind === 'init');
+    const init = only === undefined ? groups.find((g) => g.kind === 'init') : undefined;
     if (init) {
       commands.push({ argv: ['systemctl', 'daemon-reexec'], describe: `re-execute systemd (PID 1) in place so it loads the new libraries (${listSome([...new Set(init.files.map(baseName))], 3)})`, interactive: true, timeoutMs: 120_000 });
     }

@@ -2,13 +2,16 @@
 // (written by package hooks, listing the packages in .pkgs) and, on the live
 // system, a running kernel older than the newest installed one (Debian only
 // writes the flag from unattended-upgrades' kernel hook, so the flag alone
-// misses a kernel installed by hand).
+// misses a kernel installed by hand). The running kernel is compared the way
+// needrestart does: by release (a newer ABI installed) and, for the same
+// release, by build (the image's header string vs `uname -v`).
 
 import type { Check, Evidence, RunContext } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
 import { finding, guardedCheck, listSome, readFailure, thrownMessage } from '../updates/finding';
 import { updatesPolicy } from '../updates/policy';
 import { offer } from './fixes';
+import { kernelImageVersion, sameKernelBuild } from '../../src/parse/kernel-image';
 import { judgeRunningKernel, kernelReleaseOfImage } from './kernels';
 
 /** /var/run is a link to /run on current systems; older ones have only /var/run. */
@@ -64,7 +67,7 @@ async function compareKernels(host: Host): Promise<KernelReading> {
     case 'unknown':
       return { kind: 'skipped', why: `kernel comparison skipped: ${verdict.why}` };
     case 'current':
-      return { kind: 'current', text: `running kernel ${running} is the newest installed` };
+      return sameBuild(host, running);
     case 'outdated':
       return {
         kind: 'outdated',
@@ -74,8 +77,44 @@ async function compareKernels(host: Host): Promise<KernelReading> {
   }
 }
 
-function day(d: Date): string {
-  return d.toISOString().slice(0, 10);
+/** Only the start of an image holds the setup header (a whole vmlinuz is several MB). */
+const IMAGE_HEAD_BYTES = 64 * 1024;
+
+/**
+ * Same release as the newest image: is it also the same build? (needrestart's
+ * "ABI compatible upgrade": the image was replaced by a newer build of the
+ * same ABI.) Compared from the image's header string and the running
+ * `uname -v` (/proc/sys/kernel/version); when either is unreadable (not an
+ * x86 image, a container) the release comparison stands, and says so.
+ */
+async function sameBuild(host: Host, running: string): Promise<KernelReading> {
+  const current: KernelReading = { kind: 'current', text: `running kernel ${running} is the newest installed` };
+  const image = `/boot/vmlinuz-${running}`;
+  let head: Buffer | null = null;
+  let unameV: string | null = null;
+  try {
+    head = await host.readBytes(image).then((b) => (b ? b.subarray(0, IMAGE_HEAD_BYTES) : null));
+    const v = await host.read('/proc/sys/kernel/version', { maxBytes: 4096 });
+    unameV = v.ok ? v.text.trim() : null;
+  } catch {
+    return current;
+  }
+  const version = head ? kernelImageVersion(head) : null;
+  if (!version || !unameV) return { ...current, text: `${current.text} (release compared; build not: ${!version ? `no version string in ${image}` : 'no /proc/sys/kernel/version'})` };
+  if (sameKernelBuild(version, running, unameV)) return { ...current, text: `${current.text} (same build: ${unameV})` };
+  return {
+    kind: 'outdated',
+    text: `running kernel ${running} is an older build than the installed image of the same release (running "${unameV}", ${image}: "${version}")`,
+    evidence: [
+      { file: image, text: version },
+      { file: '/proc/sys/kernel/version', text: unameV },
+    ],
+  };
+}
+
+/** "2026-11-28 06:25 UTC": when the flag was written (its mtime). */
+function minute(d: Date): string {
+  return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
 export const rebootRequired: Check = guardedCheck({
@@ -94,9 +133,10 @@ export const rebootRequired: Check = guardedCheck({
     const parts: string[] = [];
     const evidence: Evidence[] = [];
     if (flag.kind === 'flag') {
-      const pkgs = flag.packages.length > 0 ? ` for ${flag.packages.length} package(s): ${listSome(flag.packages, updatesPolicy.reboot.summaryPackages)}` : '';
-      const since = flag.since.getTime() <= ctx.now.getTime() ? `, pending since ${day(flag.since)}` : '';
-      parts.push(`reboot required (${flag.path})${pkgs}${since}${flag.note}`);
+      // Capitals, then which packages and since when: what a narrow panel shows first.
+      const pkgs = flag.packages.length > 0 ? ` by ${listSome(flag.packages, updatesPolicy.reboot.summaryPackages)}` : '';
+      const since = flag.since.getTime() <= ctx.now.getTime() ? `${pkgs ? ',' : ''} since ${minute(flag.since)}` : '';
+      parts.push(`REBOOT REQUIRED${pkgs}${since} (${flag.path})${flag.note}`);
       evidence.push(...flag.evidence);
     }
     if (kernel.kind === 'outdated') {

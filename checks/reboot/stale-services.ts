@@ -6,6 +6,7 @@
 import type { Check, Evidence, Item } from '../../src/core/types';
 import { DPKG_STATUS } from '../updates/dpkg';
 import { finding, guardedCheck, listSome } from '../updates/finding';
+import { restartOneFix } from './fix-restart-services';
 import { offer } from './fixes';
 import { baseName, groupStale, type StaleGroup } from './stale-scan';
 import { isRestartable, NOT_LIVE, restartNever, scanStale, STALE_POLICY as POLICY } from './stale-policy';
@@ -41,7 +42,9 @@ function groupItem(g: StaleGroup): Item {
             ? 'the user restarts it (systemctl --user)'
             : 'restart the program';
   const evidence: Evidence[] = g.processes.slice(0, 5).flatMap((p) => p.files.slice(0, 3).map((f) => ({ file: `/proc/${p.pid}/maps`, text: `${f} (deleted)` })));
-  return { subject: g.subject, status: 'fail', summary: `${KIND_WORDS[g.kind]} (${pids(g)}) runs deleted ${files(g)}; fix: ${how}`, evidence };
+  // A restartable service carries its own restart, so the detail view restarts (and confirms) it alone.
+  const fix = isRestartable(g) ? { fix: restartOneFix(g.unit as string) } : {};
+  return { subject: g.subject, status: 'fail', summary: `${KIND_WORDS[g.kind]} (${pids(g)}) runs deleted ${files(g)}; fix: ${how}`, evidence, ...fix };
 }
 
 export const staleServices: Check = guardedCheck({

@@ -168,7 +168,7 @@ export function aptConfAfter(host: Host, edits: readonly FileEdit[]): Promise<Lo
 }
 
 /** The files apt reads, in its order (parts, then apt.conf), as they will be after the edits. */
-async function aptFilesInOrder(host: Host): Promise<string[]> {
+export async function aptFilesInOrder(host: Host): Promise<string[]> {
   const files: string[] = [];
   for (const name of aptConfPartsInOrder((await host.list(APT_CONF_PARTS)) ?? [])) {
     const path = `${APT_CONF_PARTS}/${name}`;

@@ -4,6 +4,8 @@
 // --root, apt-config would read the real /etc/apt (STACK-NOTES: a temp
 // APT_CONFIG still reads the real apt.conf.d unless Dir::Etc is redirected),
 // and our parse keeps the file:line that set each value for the evidence.
+// On the live system the verdict is cross-checked with apt-config itself
+// (crossCheckWithAptConfig).
 // Order (apt's pkgInitConfig): every apt.conf.d part in byte order, then
 // apt.conf; `#include` is followed in place. $APT_CONFIG is not read: the
 // timers that run unattended-upgrades do not set it.
@@ -93,4 +95,55 @@ export async function loadAptConf(host: Host): Promise<LoadedAptConf> {
 export function describeSetting(shortName: string, value: { value: string; file: string; line: number } | undefined, fallback: string): string {
   if (!value) return `${shortName} unset (default ${fallback})`;
   return `${shortName} "${value.value}" (${value.file}:${value.line})`;
+}
+
+/** `apt-config dump` output → lowercased key → raw value (the format is `%F "%v";`). */
+export function parseAptConfigDump(text: string): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const m = /^(\S+) "(.*)";$/.exec(line);
+    if (m) values.set(m[1].toLowerCase(), m[2]);
+  }
+  return values;
+}
+
+export type AptConfigCrossCheck =
+  | { kind: 'skipped'; why: string }
+  | { kind: 'agree' }
+  | { kind: 'disagree'; summary: string; evidence: Evidence[] }
+  | { kind: 'failed'; summary: string; evidence: Evidence[] };
+
+const DUMP = 'apt-config dump';
+
+/**
+ * On the live system, ask apt itself: does `apt-config dump` hold the same
+ * value as our merge for each key (both unset counts as the same)? Under
+ * --root it is skipped: apt-config would read THIS machine's /etc/apt, not
+ * the tree's. The clean environment of host.exec has no APT_CONFIG, as the
+ * timers that run apt's periodic job have none.
+ */
+export async function crossCheckWithAptConfig(host: Host, conf: MergedAptConf, keys: readonly string[]): Promise<AptConfigCrossCheck> {
+  if (host.root !== '/') return { kind: 'skipped', why: 'under --root apt-config would read this machine\'s /etc/apt' };
+  if ((await host.which('apt-config')) === null) return { kind: 'skipped', why: 'apt-config not found' };
+  const r = await host.exec('apt-config', ['dump'], { timeoutMs: 15_000 });
+  if (r.spawnError || r.timedOut || r.exitCode !== 0) {
+    const why = r.spawnError ?? (r.timedOut ? 'timed out' : (r.stderr.split('\n').find((l) => l.startsWith('E: ')) ?? `exit ${r.exitCode}`));
+    return { kind: 'failed', summary: `${DUMP} failed: ${oneLineOf(why)}`, evidence: [{ command: DUMP, text: oneLineOf(why) }] };
+  }
+  const apt = parseAptConfigDump(r.stdout);
+  const differ: string[] = [];
+  const evidence: Evidence[] = [];
+  for (const key of keys) {
+    const ours = conf.get(key);
+    const theirs = apt.get(key.toLowerCase());
+    if (ours?.value === theirs) continue;
+    differ.push(`${key}: ours ${ours ? `"${ours.value}" (${ours.file}:${ours.line})` : 'unset'}, apt-config ${theirs === undefined ? 'unset' : `"${theirs}"`}`);
+    evidence.push({ command: DUMP, text: theirs === undefined ? `${key} not in the dump` : `${key} "${theirs}";` });
+  }
+  if (differ.length === 0) return { kind: 'agree' };
+  return { kind: 'disagree', summary: differ.join('; '), evidence };
+}
+
+function oneLineOf(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').trim();
 }

@@ -4,7 +4,7 @@
 
 import type { Check, Evidence } from '../../src/core/types';
 import { aptBool, parsePeriodicInterval, type AptValue } from '../../src/parse/apt-conf';
-import { APT_CONF_MAIN, APT_CONF_PARTS, describeSetting, loadAptConf } from './apt-config';
+import { APT_CONF_MAIN, APT_CONF_PARTS, crossCheckWithAptConfig, describeSetting, loadAptConf } from './apt-config';
 import { DPKG_STATUS } from './dpkg';
 import { finding, guardedCheck } from './finding';
 import { offer } from './fixes';
@@ -60,7 +60,16 @@ export const autoEnabled: Check = guardedCheck({
       else off.push(`${described} is not an interval apt understands`);
     }
 
-    if (off.length > 0) return finding(autoEnabled, 'fail', `automatic updates are off: ${off.join('; ')}`, evidence, offer('updates.enable-unattended'));
-    return finding(autoEnabled, 'pass', on.join(', '), evidence);
+    // On the live system apt itself has the last word: a disagreement means we cannot decide.
+    const apt = await crossCheckWithAptConfig(host, conf, [MASTER_SWITCH, ...REQUIRED]);
+    if (apt.kind === 'disagree') {
+      return finding(autoEnabled, 'error', `our reading of apt's configuration disagrees with apt-config dump: ${apt.summary}`, [...evidence, ...apt.evidence]);
+    }
+    if (apt.kind === 'failed') return finding(autoEnabled, 'error', apt.summary, [...evidence, ...apt.evidence]);
+    const agreed = apt.kind === 'agree' ? '; apt-config dump agrees' : '';
+    if (agreed) evidence.push({ command: 'apt-config dump', text: 'same values' });
+
+    if (off.length > 0) return finding(autoEnabled, 'fail', `automatic updates are off: ${off.join('; ')}${agreed}`, evidence, offer('updates.enable-unattended'));
+    return finding(autoEnabled, 'pass', `${on.join(', ')}${agreed}`, evidence);
   },
 });

@@ -10,6 +10,7 @@
 import type { Evidence } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
 import { dnfBool, dnfIniGet, parseDnfIni, type DnfIniValue, type ParsedDnfIni } from '../../src/parse/dnf-ini';
+import { osFamily, parseOsRelease, FAMILY_WORDS, type OsRelease } from '../../src/parse/os-release';
 import { readFailure, thrownMessage } from './finding';
 import { updatesPolicy, type DnfFlavourPolicy } from './policy';
 import { unitState, type UnitState } from './systemd-units';
@@ -55,21 +56,36 @@ export async function detectDnf(host: Host): Promise<DnfSystem | null> {
   return null;
 }
 
-/** "Red Hat Enterprise Linux 9.4 (Plow)" from os-release, for summaries; null when unknown. */
-export async function osName(host: Host): Promise<string | null> {
+/** The tree's os-release (/etc, then /usr/lib), parsed; null when neither is readable. */
+export async function readOsRelease(host: Host): Promise<{ path: string; os: OsRelease } | null> {
   for (const path of ['/etc/os-release', '/usr/lib/os-release']) {
     const r = await host.read(path, { maxBytes: 64 * 1024 }).catch(() => null);
-    if (!r || !r.ok) continue;
-    const m = /^PRETTY_NAME=(["']?)(.*)\1\s*$/m.exec(r.text);
-    if (m) return m[2];
+    if (r && r.ok) return { path, os: parseOsRelease(r.text) };
   }
   return null;
 }
 
-/** Why the updates checks cannot say anything: neither apt nor dnf. */
+/** "Red Hat Enterprise Linux 9.4 (Plow)" from os-release, for summaries; null when unknown. */
+export async function osName(host: Host): Promise<string | null> {
+  const r = await readOsRelease(host);
+  return r?.os.get('PRETTY_NAME') ?? r?.os.get('NAME') ?? null;
+}
+
+const NO_PM = 'no /var/lib/dpkg/status (apt) and no /usr/bin/dnf5, /usr/bin/dnf or /usr/bin/dnf-3';
+
+/**
+ * Why the updates checks cannot say anything: neither apt nor dnf. The
+ * distribution's family comes from os-release (ID, ID_LIKE): a family hardtop
+ * does not know is said so; a known one without its package manager too.
+ */
 export async function noPackageManagerReason(host: Host): Promise<string> {
-  const os = await osName(host);
-  return `no package manager hardtop knows here${os ? ` (${os})` : ''}: no /var/lib/dpkg/status (apt) and no /usr/bin/dnf5, /usr/bin/dnf or /usr/bin/dnf-3`;
+  const r = await readOsRelease(host);
+  if (!r) return `no package manager hardtop knows here and no /etc/os-release to tell the distribution: ${NO_PM}`;
+  const name = r.os.get('PRETTY_NAME') ?? r.os.get('NAME') ?? 'this system';
+  const id = `ID=${r.os.get('ID') ?? '?'}${r.os.has('ID_LIKE') ? `, ID_LIKE=${r.os.get('ID_LIKE')}` : ''}`;
+  const family = osFamily(r.os);
+  if (!family) return `${name} (${id}) is not a family hardtop knows (Debian/Ubuntu with apt, RHEL/Alma/Rocky with dnf4, Fedora with dnf5): ${NO_PM}`;
+  return `${name} (${id}: ${FAMILY_WORDS[family]}) has no package manager hardtop can read here: ${NO_PM}`;
 }
 
 export type AutomaticPresence = { installed: true; evidence: Evidence[] } | { installed: false; evidence: Evidence[] };

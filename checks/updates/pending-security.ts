@@ -8,6 +8,7 @@ import type { Host } from '../../src/host/host';
 import { finding, guardedCheck, listSome } from './finding';
 import { APT_LISTS } from './apt-lists';
 import { detectDnf, noPackageManagerReason } from './dnf';
+import { dnfPendingSecurity } from './dnf-pending';
 import { DPKG_STATUS } from './dpkg';
 import { describeSource, describeUpdate, listsAge, NOT_MODELLED, readPendingUpdates, updateEvidence, type PendingUpdate } from './pending';
 import { updatesPolicy } from './policy';
@@ -15,17 +16,14 @@ import { updatesPolicy } from './policy';
 const POLICY = updatesPolicy.pending;
 
 /**
- * Why a non-apt system is skipped. dnf's pending advisories come only from
- * `dnf updateinfo list --security` (its own metadata cache), which must never
- * run against a sysroot (it would read this machine's repositories), and on
- * the live system is not wired up yet.
+ * Why updates.pending.all skips a non-apt system. dnf's count of all pending
+ * updates (`dnf list --upgrades`) is not wired up; the security ones are
+ * (updates.pending.security, on the live system).
  */
 export async function notAptReason(host: Host): Promise<string> {
   const dnf = await detectDnf(host);
   if (!dnf) return noPackageManagerReason(host);
-  const command = dnf.flavour === 'dnf5' ? 'dnf5 advisory list --security --updates' : 'dnf updateinfo list --security';
-  if (host.root !== '/') return `${dnf.flavour} system under --root: pending updates come from \`${command}\`, which hardtop never runs on a sysroot`;
-  return `${dnf.flavour} system: pending updates (\`${command}\`) are not checked yet`;
+  return `${dnf.flavour} system: the count of all pending updates is not checked yet (security updates: see updates.pending.security)`;
 }
 
 function securityItem(u: PendingUpdate): Item {
@@ -41,14 +39,17 @@ export const pendingSecurity: Check = guardedCheck({
   area: 'updates',
   title: 'No security updates are pending',
   severity: 'high',
-  watch: [DPKG_STATUS, APT_LISTS, '/etc/apt/preferences.d'],
+  watch: [DPKG_STATUS, APT_LISTS, '/etc/apt/preferences.d', '/var/cache/dnf', '/var/lib/rpm'],
   interval: 3600,
   timeoutMs: 120_000,
   async run(host, ctx: RunContext) {
     const reading = await readPendingUpdates(host);
     switch (reading.kind) {
-      case 'no-dpkg':
-        return finding(pendingSecurity, 'skip', await notAptReason(host));
+      case 'no-dpkg': {
+        const dnf = await detectDnf(host);
+        if (dnf) return dnfPendingSecurity(pendingSecurity, host, dnf, ctx);
+        return finding(pendingSecurity, 'skip', await noPackageManagerReason(host));
+      }
       case 'error':
         return finding(pendingSecurity, 'error', reading.summary, reading.evidence);
       case 'no-lists':

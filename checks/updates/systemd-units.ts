@@ -114,3 +114,64 @@ export async function systemdIsRunning(host: Host): Promise<boolean | 'not-live'
   const st = await host.stat('/run/systemd/system');
   return st !== null && st.kind === 'dir';
 }
+
+/** One `Key=value` of a unit, with where it was set. */
+export interface UnitSetting {
+  value: string;
+  file: string;
+  line: number;
+}
+
+/**
+ * The values of `[section] key=` as systemd reads them: the unit file from the
+ * highest-priority directory, then its drop-ins (`NAME.d/*.conf`, by file
+ * name, a name in a higher directory hiding the same name lower down). A list
+ * setting (OnCalendar=) accumulates; an empty assignment resets it.
+ */
+export async function unitSettings(host: Host, name: string, section: string, key: string): Promise<UnitSetting[]> {
+  const mainFile = await unitFileOf(host, name);
+  const dropIns = new Map<string, string>();
+  for (const dir of UNIT_DIRS) {
+    const names = ((await host.list(`${dir}/${name}.d`).catch(() => null)) ?? []).filter((n) => n.endsWith('.conf'));
+    for (const n of names) if (!dropIns.has(n)) dropIns.set(n, `${dir}/${name}.d/${n}`);
+  }
+  const files = [...(mainFile ? [mainFile] : []), ...[...dropIns.keys()].sort().map((n) => dropIns.get(n) as string)];
+  let values: UnitSetting[] = [];
+  for (const file of files) {
+    const r = await host.read(file, { maxBytes: 256 * 1024 }).catch(() => null);
+    if (!r || !r.ok) continue;
+    let current = '';
+    r.text.split('\n').forEach((raw, i) => {
+      const line = raw.trim();
+      const header = /^\[(.+)\]$/.exec(line);
+      if (header) current = header[1];
+      else if (current === section) {
+        const m = /^([A-Za-z]+)\s*=\s*(.*)$/.exec(line);
+        if (m && m[1] === key) values = m[2] === '' ? [] : [...values, { value: m[2], file, line: i + 1 }];
+      }
+    });
+  }
+  return values;
+}
+
+/**
+ * When a daily calendar spec next elapses after `now`: `daily`, or
+ * `*-*-* H:MM[:SS]` (what apt's timers ship). null for anything richer,
+ * which is left to `systemctl list-timers`. `zone` is the machine's: local
+ * on the live system; a sysroot's zone is not read, so UTC.
+ */
+export function nextDailyElapse(spec: string, now: Date, zone: 'local' | 'utc'): Date | null {
+  const s = spec.trim();
+  const m = s === 'daily' ? ['', '0', '00', '00'] : /^\*-\*-\*\s+(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(s);
+  if (!m) return null;
+  const [h, min, sec] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+  if (h > 23 || min > 59 || sec > 59) return null;
+  const at = new Date(now.getTime());
+  if (zone === 'utc') at.setUTCHours(h, min, sec, 0);
+  else at.setHours(h, min, sec, 0);
+  if (at.getTime() <= now.getTime()) {
+    if (zone === 'utc') at.setUTCDate(at.getUTCDate() + 1);
+    else at.setDate(at.getDate() + 1);
+  }
+  return at;
+}

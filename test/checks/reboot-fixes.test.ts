@@ -123,6 +123,56 @@ test('set-policy: already covered (auto reboot, or mail) → nothing to change',
   t.regex((await planOf(host)).guard?.reason ?? '', /^nothing to change: Unattended-Upgrade::Mail "root" \(\/etc\/apt\/apt\.conf\.d\/60mail:1\) already reports needed reboots$/);
 });
 
+withApt('set-policy with the admin\'s choice: --arg time picks the hour; --arg mail alone sets a mail address, no reboot; both at once; bad values refused', async (t) => {
+  t.deepEqual(setRebootPolicy.params?.map((p) => [p.name, p.optional]), [['time', true], ['mail', true]]);
+  // The hour: even where Automatic-Reboot is already on (deb12-auto-on reboots at 02:00), the admin's time is written.
+  const on = copyRoot(t, 'deb12-auto-on');
+  const timed = await setRebootPolicy.plan(hostOf(on), ctx, { time: '04:15' });
+  t.is(timed.guard, undefined);
+  t.true(timed.edits[0].after.includes('Unattended-Upgrade::Automatic-Reboot-Time "04:15";\n'));
+  t.true((await applyPlan(hostOf(on), timed)).ok);
+  t.regex((await rebootPolicy.run(hostOf(on), ctx)).summary, /reboots by itself at "04:15" \(\/etc\/apt\/apt\.conf\.d\/52hardtop-reboot:\d\)/);
+  t.is(aptConfigDump(on).get(AUTO_REBOOT_TIME.toLowerCase()), '04:15');
+  t.regex((await setRebootPolicy.plan(hostOf(on), ctx, { time: '04:15' })).guard?.reason ?? '', /^nothing to change: .*Automatic-Reboot-Time "04:15"; already in force$/);
+
+  // Mail alone: Mail + MailReport, no Automatic-Reboot; reboot.policy passes on the mail.
+  const root = copyRoot(t, 'deb12-auto-off');
+  const host = hostOf(root);
+  const mailed = await setRebootPolicy.plan(host, ctx, { mail: 'ops@example.org' });
+  t.is(mailed.guard, undefined);
+  t.is(
+    mailed.edits[0].after,
+    '// Written by hardtop (fix reboot.set-policy): unattended-upgrades mails this\n// address after each run that changes something (a needed reboot too). Remove to stop.\nUnattended-Upgrade::Mail "ops@example.org";\nUnattended-Upgrade::MailReport "on-change";\n',
+  );
+  t.false(mailed.edits[0].after.includes('Automatic-Reboot'));
+  t.regex(mailed.warnings.join('\n'), /mails ops@example\.org .* needs a working mail setup, which hardtop does not test/);
+  const before = snapshot(root);
+  t.true((await applyPlan(host, mailed)).ok);
+  const f = await rebootPolicy.run(host, ctx);
+  t.is(f.status, 'pass');
+  t.regex(f.summary, /mails ops@example\.org \(\/etc\/apt\/apt\.conf\.d\/52hardtop-reboot:3\)/);
+  t.is(aptConfigDump(root).get('unattended-upgrade::mail'), 'ops@example.org');
+  t.true((await undo(host, {})).ok);
+  t.deepEqual(changedPaths(before, snapshot(root)), []);
+
+  const both = await setRebootPolicy.plan(host, ctx, { mail: 'root', time: '01:00' });
+  t.is(both.guard, undefined);
+  t.deepEqual(
+    parseAptLines(both.edits[0].after),
+    ['Unattended-Upgrade::Automatic-Reboot "true";', 'Unattended-Upgrade::Automatic-Reboot-Time "01:00";', 'Unattended-Upgrade::Mail "root";', 'Unattended-Upgrade::MailReport "on-change";'],
+  );
+  const bad: Record<string, string>[] = [{ time: '24:00' }, { time: '3:30' }, { mail: 'a"; APT::X "1' }, { mail: '-oops' }, { mail: 'x@y' }];
+  for (const args of bad) {
+    const plan = await setRebootPolicy.plan(host, ctx, args);
+    t.regex(plan.guard?.reason ?? '', /^--arg (time|mail) must be/, JSON.stringify(args));
+    t.deepEqual(plan.edits, []);
+  }
+});
+
+function parseAptLines(text: string): string[] {
+  return text.split('\n').filter((l) => l !== '' && !l.startsWith('//'));
+}
+
 test('set-policy: a later file that says "false" would still win → refused, naming it; nothing changes', async (t) => {
   const root = copyRoot(t, 'deb12-auto-off');
   write(root, '/etc/apt/apt.conf.d/99noreboot', 'Unattended-Upgrade::Automatic-Reboot "false";\n');

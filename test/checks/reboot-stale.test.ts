@@ -20,7 +20,9 @@ import { createLocalHost } from '../../src/host/local-host';
 import { copyRoot, ctx, evidencePathsAreHostPaths, hostFor, liveView, ROOTS, run } from './updates-reboot-helpers';
 
 const LIBZ = ['/usr/lib/x86_64-linux-gnu/libz.so.1', '/lib/x86_64-linux-gnu/libz.so.1', '/usr/lib/libz.so.1'].find((p) => fs.existsSync(p));
-const withLibz = LIBZ && fs.existsSync('/usr/bin/python3') ? test : test.skip;
+// Serial: processes outside any unit are grouped by program name, so two
+// python3 holders alive at once would share one item and its summary.
+const withLibz = LIBZ && fs.existsSync('/usr/bin/python3') ? test.serial : test.skip;
 
 function live(root: string): Host {
   return liveView(hostFor(root));
@@ -192,6 +194,43 @@ test('restart plan: one systemctl restart per unit, sshd last after sshd -t, the
   ]);
   // Never a kill by PID, never a session scope, never dbus.
   t.false(plan.commands.some((c) => c.argv.includes('kill') || c.argv.some((a) => /session-|dbus|user@/.test(a))));
+});
+
+test('one by one: each restartable service item carries its own restart; --arg unit restarts that unit alone, after the same checks', async (t) => {
+  const f = await staleServices.run(live(`${ROOTS}/proc-stale`), ctx);
+  t.deepEqual(
+    f.items?.filter((i) => i.fix).map((i) => [i.subject, i.fix]),
+    [
+      ['nginx.service', { id: 'reboot.restart-services', args: { unit: 'nginx.service' } }],
+      ['postfix@-.service', { id: 'reboot.restart-services', args: { unit: 'postfix@-.service' } }],
+      ['ssh.service', { id: 'reboot.restart-services', args: { unit: 'ssh.service' } }],
+      ['unbound.service', { id: 'reboot.restart-services', args: { unit: 'unbound.service' } }],
+    ],
+    'dbus (restartNever), PID 1, sessions, user services and loose processes carry none',
+  );
+  t.deepEqual(restartServices.params?.map((p) => [p.name, p.optional]), [['unit', true]]);
+
+  const one = await restartServices.plan(live(`${ROOTS}/proc-stale`), ctx, { unit: 'nginx.service' });
+  t.is(one.guard, undefined);
+  t.deepEqual(argvs(one), ['systemctl restart nginx.service']);
+  t.deepEqual(one.warnings, ['each service is briefly down while it restarts; hardtop undo cannot undo a restart']);
+  const ssh = await restartServices.plan(live(`${ROOTS}/proc-stale`), ctx, { unit: 'ssh.service' });
+  t.deepEqual(argvs(ssh), ['sshd -t', 'systemctl restart ssh.service'], 'sshd is still checked first');
+
+  const refusals: [string, RegExp][] = [
+    ['dbus.service', /^dbus\.service is not restarted by hardtop \(assets\/policy\/updates\.json restartNever/],
+    ['cron.service', /^nothing to restart: cron\.service runs no deleted library now$/],
+    ['--now.service', /^--arg unit must be a service unit name/],
+    ['nginx.socket', /^--arg unit must be a service unit name/],
+    ['a b.service', /^--arg unit must be a service unit name/],
+  ];
+  for (const [unit, why] of refusals) {
+    const plan = await restartServices.plan(live(`${ROOTS}/proc-stale`), ctx, { unit });
+    t.regex(plan.guard?.reason ?? '', why, unit);
+    t.deepEqual(plan.commands, [], unit);
+  }
+  // Under --root, refused as the whole fix is.
+  t.deepEqual((await restartServices.plan(hostFor('proc-stale'), ctx, { unit: 'nginx.service' })).guard, { ok: false, reason: NOT_LIVE });
 });
 
 test('restart plan: an sshd unit whose KillMode would kill the sessions (a drop-in) is left out, with a warning', async (t) => {

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { kernelImageVersion, sameKernelBuild } from '../../src/parse/kernel-image';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checks, fixes } from '../../checks/reboot/index';
@@ -69,8 +70,40 @@ test('required: no flag passes, and under --root says the kernel comparison was 
 test('required: the flag fails and lists the packages from .pkgs, once each', async (t) => {
   const f = await run(rebootRequired, 'deb12-auto-off');
   t.is(f.status, 'fail');
-  t.regex(f.summary, /^reboot required \(\/run\/reboot-required\) for 2 package\(s\): linux-image-6.1.0-27-amd64, libc6(, pending since \d{4}-\d\d-\d\d)?; kernel comparison skipped under --root/);
+  t.regex(f.summary, /^REBOOT REQUIRED by linux-image-6.1.0-27-amd64, libc6(, since \d{4}-\d\d-\d\d \d\d:\d\d UTC)? \(\/run\/reboot-required\); kernel comparison skipped under --root/);
   t.deepEqual(f.evidence, [{ file: '/run/reboot-required' }, { file: '/run/reboot-required.pkgs', text: 'linux-image-6.1.0-27-amd64 libc6' }]);
+});
+
+test('required: since when (the flag\'s mtime, to the minute, UTC) and by which packages, the list cut at the policy\'s length', async (t) => {
+  const root = copyRoot(t, 'deb12-auto-off');
+  const pkgs = ['linux-image-6.1.0-27-amd64', 'libc6', 'openssl', 'libssl3', 'dbus', 'systemd', 'linux-image-6.1.0-28-amd64'];
+  fs.writeFileSync(path.join(root, 'run/reboot-required.pkgs'), pkgs.join('\n') + '\n');
+  const when = new Date('2026-11-27T06:25:41Z');
+  fs.utimesSync(path.join(root, 'run/reboot-required'), when, when);
+  const f = await run(rebootRequired, root);
+  t.is(f.status, 'fail');
+  t.is(
+    f.summary,
+    "REBOOT REQUIRED by linux-image-6.1.0-27-amd64, libc6, openssl, libssl3, dbus, systemd +1 more, since 2026-11-27 06:25 UTC (/run/reboot-required); kernel comparison skipped under --root (the running kernel is not the tree's)",
+  );
+  t.deepEqual(f.evidence[1], { file: '/run/reboot-required.pkgs', text: pkgs.join(' ') });
+  // No .pkgs (a hook that writes only the flag): still REBOOT REQUIRED, with the time.
+  fs.rmSync(path.join(root, 'run/reboot-required.pkgs'));
+  t.regex((await run(rebootRequired, root)).summary, /^REBOOT REQUIRED since 2026-11-27 06:25 UTC \(\/run\/reboot-required\);/);
+});
+
+test('ubuntu-reboot (Ubuntu 24.04, a kernel update waiting): REBOOT REQUIRED by its packages; nobody is told (policy fails); no livepatch', async (t) => {
+  const f = await run(rebootRequired, 'ubuntu-reboot');
+  t.is(f.status, 'fail');
+  t.regex(f.summary, /^REBOOT REQUIRED by linux-image-6\.8\.0-49-generic, linux-base, libc6(, since [^)]+)? \(\/run\/reboot-required\); kernel comparison skipped under --root/);
+  t.deepEqual(f.fixes, ['reboot.schedule']);
+  // The running kernel compared on a live view: 6.8.0-45 runs, 6.8.0-49 is installed.
+  const live = await run(rebootRequired, liveView(hostFor('ubuntu-reboot'), '6.8.0-45-generic'));
+  t.regex(live.summary, /; running kernel 6\.8\.0-45-generic is older than installed 6\.8\.0-49-generic$/);
+  const policy = await run(rebootPolicy, 'ubuntu-reboot');
+  t.is(policy.status, 'fail');
+  t.deepEqual(policy.fixes, ['reboot.set-policy']);
+  t.is((await run(rebootLivepatch, 'ubuntu-reboot')).summary, 'none: neither canonical-livepatch nor kpatch is installed, no live patch loaded');
 });
 
 test('required: /var/run/reboot-required is found on systems where /var/run is a real directory', async (t) => {
@@ -80,7 +113,7 @@ test('required: /var/run/reboot-required is found on systems where /var/run is a
   fs.writeFileSync(path.join(root, 'var/run/reboot-required'), '*** System restart required ***\n');
   const f = await run(rebootRequired, root);
   t.is(f.status, 'fail');
-  t.regex(f.summary, /^reboot required \(\/var\/run\/reboot-required\)/);
+  t.is(f.summary, "REBOOT REQUIRED (/var/run/reboot-required); kernel comparison skipped under --root (the running kernel is not the tree's)");
 });
 
 test('required: a directory where the flag should be is an error', async (t) => {
@@ -107,14 +140,62 @@ test('required, live system: a running kernel older than the newest installed fa
 
   const current = await run(rebootRequired, liveView(host, '6.1.0-27-amd64'));
   t.is(current.status, 'pass');
-  t.is(current.summary, 'no /run/reboot-required; running kernel 6.1.0-27-amd64 is the newest installed');
+  t.is(current.summary, 'no /run/reboot-required; running kernel 6.1.0-27-amd64 is the newest installed (release compared; build not: no version string in /boot/vmlinuz-6.1.0-27-amd64)');
 
   const container = await run(rebootRequired, liveView(hostFor('deb12-auto-on'), '6.18.44-fc-v857'));
   t.is(container.status, 'pass');
 
   const both = await run(rebootRequired, liveView(hostFor('deb12-auto-off'), '6.1.0-26-amd64'));
   t.is(both.status, 'fail');
-  t.regex(both.summary, /^reboot required .*; running kernel 6.1.0-26-amd64 is older than installed 6.1.0-27-amd64$/);
+  t.regex(both.summary, /^REBOOT REQUIRED .*; running kernel 6.1.0-26-amd64 is older than installed 6.1.0-27-amd64$/);
+});
+
+/** A minimal x86 boot image as Documentation/arch/x86/boot.rst lays it out: "HdrS" at 0x202, the version pointer at 0x20E. */
+function bootImage(version: string): Buffer {
+  const image = Buffer.alloc(0x4000);
+  image.write('HdrS', 0x202, 'latin1');
+  const at = 0x3000;
+  image.writeUInt16LE(at - 0x200, 0x20e);
+  image.write(`${version}\0`, at, 'latin1');
+  return image;
+}
+
+test('kernel image header: the version string needrestart reads; anything else is null, never a throw', (t) => {
+  const v = '6.1.0-27-amd64 (debian-kernel@lists.debian.org) #1 SMP PREEMPT_DYNAMIC Debian 6.1.115-1 (2024-11-01)';
+  t.is(kernelImageVersion(bootImage(v)), v);
+  t.is(kernelImageVersion(Buffer.alloc(0)), null);
+  t.is(kernelImageVersion(Buffer.alloc(0x1000)), null, 'no HdrS magic');
+  const noNul = bootImage(v);
+  noNul.fill(0x41, 0x3000, noNul.length);
+  t.is(kernelImageVersion(noNul), null, 'a string that never ends');
+  t.is(kernelImageVersion(bootImage('6.1\x1b[2Jevil')), null, 'control characters');
+  const outside = bootImage(v);
+  outside.writeUInt16LE(0xfff0, 0x20e);
+  t.is(kernelImageVersion(outside), null, 'a pointer past the end');
+  t.true(sameKernelBuild(v, '6.1.0-27-amd64', '#1 SMP PREEMPT_DYNAMIC Debian 6.1.115-1 (2024-11-01)\n'));
+  t.false(sameKernelBuild(v, '6.1.0-27-amd64', '#1 SMP PREEMPT_DYNAMIC Debian 6.1.112-1 (2024-09-30)'));
+  t.false(sameKernelBuild(v, '6.1.0-26-amd64', '#1 SMP PREEMPT_DYNAMIC Debian 6.1.115-1 (2024-11-01)'));
+});
+
+test('required, live system: same release but a newer build in /boot (an ABI-compatible upgrade) fails, as needrestart says', async (t) => {
+  const root = copyRoot(t, 'deb12-auto-on');
+  const release = '6.1.0-27-amd64';
+  fs.writeFileSync(path.join(root, 'boot', `vmlinuz-${release}`), bootImage(`${release} (debian-kernel@lists.debian.org) #1 SMP PREEMPT_DYNAMIC Debian 6.1.115-1 (2024-11-01)`));
+  fs.mkdirSync(path.join(root, 'proc/sys/kernel'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'proc/sys/kernel/version'), '#1 SMP PREEMPT_DYNAMIC Debian 6.1.112-1 (2024-09-30)\n');
+  const old = await run(rebootRequired, liveView(hostFor(root), release));
+  t.is(old.status, 'fail');
+  t.is(
+    old.summary,
+    'running kernel 6.1.0-27-amd64 is an older build than the installed image of the same release (running "#1 SMP PREEMPT_DYNAMIC Debian 6.1.112-1 (2024-09-30)", /boot/vmlinuz-6.1.0-27-amd64: "6.1.0-27-amd64 (debian-kernel@lists.debian.org) #1 SMP PREEMPT_DYNAMIC Debian 6.1.115-1 (2024-11-01)")',
+  );
+  t.deepEqual(old.evidence.map((e) => e.file), ['/boot/vmlinuz-6.1.0-27-amd64', '/proc/sys/kernel/version']);
+  t.deepEqual(old.fixes, ['reboot.schedule']);
+
+  fs.writeFileSync(path.join(root, 'proc/sys/kernel/version'), '#1 SMP PREEMPT_DYNAMIC Debian 6.1.115-1 (2024-11-01)\n');
+  const same = await run(rebootRequired, liveView(hostFor(root), release));
+  t.is(same.status, 'pass');
+  t.is(same.summary, 'no /run/reboot-required; running kernel 6.1.0-27-amd64 is the newest installed (same build: #1 SMP PREEMPT_DYNAMIC Debian 6.1.115-1 (2024-11-01))');
 });
 
 test('required, live system: no kernel images in /boot (a container) skips the comparison, says so', async (t) => {

@@ -221,19 +221,97 @@ test('enable-unattended: APT::Periodic::Enable "0" is switched on too', async (t
   t.is(plan.edits[0].after, 'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\nAPT::Periodic::Enable "1";\n');
 });
 
-test('enable-unattended: a later file (or apt.conf, or a #clear) that would still win → refused, naming it; nothing changes', async (t) => {
-  const cases: [string, string, RegExp][] = [
-    ['/etc/apt/apt.conf.d/99local', '// site policy\nAPT::Periodic::Unattended-Upgrade "0";\n', /\/etc\/apt\/apt\.conf\.d\/99local:2 sets APT::Periodic::Unattended-Upgrade "0" and apt reads it after \/etc\/apt\/apt\.conf\.d\/20auto-upgrades, so it would still win/],
-    ['/etc/apt/apt.conf', 'APT { Periodic { Unattended-Upgrade "false"; }; };\n', /\/etc\/apt\/apt\.conf:1 sets APT::Periodic::Unattended-Upgrade "false"/],
-    ['/etc/apt/apt.conf.d/99clear', '#clear APT::Periodic;\n', /APT::Periodic::Update-Package-Lists is unset after apt's merge: a '#clear' in a file read after/],
+withApt('enable-unattended on deb12-auto-overridden: the later file that says "0" is named and fixed too; apt agrees; undo restores it', async (t) => {
+  const root = copyRoot(t, 'deb12-auto-overridden');
+  const LATER = '/etc/apt/apt.conf.d/99local-no-auto';
+  const host = hostOf(root);
+  const off = await autoEnabled.run(host, ctx);
+  t.is(off.status, 'fail');
+  t.regex(off.summary, /Unattended-Upgrade "0" \(\/etc\/apt\/apt\.conf\.d\/99local-no-auto:2\)/);
+  t.is(aptConfigDump(root).get(UU_KEY.toLowerCase()), '0', 'apt agrees that the later file wins');
+
+  const plan = await planOf(enableUnattended, host);
+  t.is(plan.guard, undefined);
+  // 20auto-upgrades already says "1": only the file that wins changes, on its own line.
+  t.deepEqual(plan.edits.map((e) => [e.path, e.after]), [[LATER, '// Site policy: updates are rolled out by the config management, not here.\nAPT::Periodic::Unattended-Upgrade "1";\n']]);
+  t.deepEqual(plan.warnings, [
+    `${LATER}:2 sets ${UU_KEY} "0" and apt reads it after ${AUTO_UPGRADES_FILE}: fixed there too (${UU_KEY} "1")`,
+  ]);
+  t.regex(previewPlan(plan).diffs.join(''), /-APT::Periodic::Unattended-Upgrade "0";\n\+APT::Periodic::Unattended-Upgrade "1";/);
+  await applyAndUndo(t, root, plan, [LATER], async () => {
+    t.is((await autoEnabled.run(host, ctx)).status, 'pass');
+    t.is(aptConfigDump(root).get(UU_KEY.toLowerCase()), '1');
+    t.is(aptConfigDump(root).get(LISTS_KEY.toLowerCase()), '1');
+  });
+  t.is((await autoEnabled.run(host, ctx)).status, 'fail', 'undo: off again');
+});
+
+withApt('enable-unattended on deb12-auto-clear: a later #clear is named and the setting is added after it; apt agrees; undo restores', async (t) => {
+  const root = copyRoot(t, 'deb12-auto-clear');
+  const LATER = '/etc/apt/apt.conf.d/99reset-periodic';
+  const host = hostOf(root);
+  const off = await autoEnabled.run(host, ctx);
+  t.is(off.status, 'fail');
+  t.regex(off.summary, /Unattended-Upgrade unset \(default 0\)/);
+  t.is(aptConfigDump(root).get(UU_KEY.toLowerCase()), undefined, 'apt agrees: the #clear removed it');
+  const before = read(root, LATER);
+
+  const plan = await planOf(enableUnattended, host);
+  t.is(plan.guard, undefined);
+  t.deepEqual(plan.edits.map((e) => [e.path, e.after]), [[LATER, `${before}${UU_KEY} "1";\n`]]);
+  t.deepEqual(plan.warnings, [
+    `${LATER}:2 clears APT::Periodic (#clear) after ${AUTO_UPGRADES_FILE} is read, so ${UU_KEY} ends up unset: fixed there too (${UU_KEY} "1")`,
+  ]);
+  await applyAndUndo(t, root, plan, [LATER], async () => {
+    t.is((await autoEnabled.run(host, ctx)).status, 'pass');
+    t.is(aptConfigDump(root).get(UU_KEY.toLowerCase()), '1');
+  });
+  t.is(read(root, LATER), before);
+});
+
+withApt('enable-unattended: 20auto-upgrades and a later apt.conf block are both fixed in one plan; undo restores both', async (t) => {
+  const root = copyRoot(t, 'deb12-auto-off');
+  write(root, '/etc/apt/apt.conf', 'APT { Periodic { Unattended-Upgrade "false"; }; };\n');
+  const host = hostOf(root);
+  const plan = await planOf(enableUnattended, host);
+  t.is(plan.guard, undefined);
+  t.deepEqual(plan.edits.map((e) => e.path), [AUTO_UPGRADES_FILE, '/etc/apt/apt.conf']);
+  // A block on one line is not rewritten in place: the setting is appended, so it wins in that file.
+  t.is(plan.edits[1].after, `APT { Periodic { Unattended-Upgrade "false"; }; };\n${UU_KEY} "1";\n`);
+  t.regex(plan.warnings.join('\n'), /\/etc\/apt\/apt\.conf:1 sets APT::Periodic::Unattended-Upgrade "false" and apt reads it after \/etc\/apt\/apt\.conf\.d\/20auto-upgrades: fixed there too/);
+  t.true(plan.validate[0].argv.includes('{stage}/etc/apt/apt.conf'), 'apt-config validates the staged apt.conf too');
+  await applyAndUndo(t, root, plan, ['/etc/apt/apt.conf', AUTO_UPGRADES_FILE], async () => {
+    t.is((await autoEnabled.run(host, ctx)).status, 'pass');
+    t.is(aptConfigDump(root).get(UU_KEY.toLowerCase()), '1');
+  });
+});
+
+test('enable-unattended: a winning later file that cannot be edited safely (symlink, outside /etc/apt) → refused, naming it; nothing changes', async (t) => {
+  const cases: [string, (root: string) => void, RegExp][] = [
+    [
+      'symlink',
+      (root) => {
+        write(root, '/etc/apt/site/no-auto.conf', 'APT::Periodic::Unattended-Upgrade "0";\n');
+        fs.symlinkSync('../site/no-auto.conf', real(root, '/etc/apt/apt.conf.d/99site'));
+      },
+      /\/etc\/apt\/apt\.conf\.d\/99site:1 sets APT::Periodic::Unattended-Upgrade "0" .*, and it cannot be fixed here: \/etc\/apt\/apt\.conf\.d\/99site is a symlink/,
+    ],
+    [
+      'include',
+      (root) => {
+        write(root, '/opt/site/apt-policy.conf', 'APT::Periodic::Unattended-Upgrade "0";\n');
+        write(root, '/etc/apt/apt.conf.d/99site', '#include /opt/site/apt-policy.conf;\n');
+      },
+      /^\/opt\/site\/apt-policy\.conf:1 sets APT::Periodic::Unattended-Upgrade "0" and apt reads it after \/etc\/apt\/apt\.conf\.d\/20auto-upgrades: it is outside \/etc\/apt, change it by hand$/,
+    ],
   ];
-  for (const [path, text, why] of cases) {
+  for (const [name, setUp, why] of cases) {
     const root = copyRoot(t, 'deb12-auto-off');
-    write(root, path, text);
+    setUp(root);
     const host = hostOf(root);
     const plan = await planOf(enableUnattended, host);
-    t.is(plan.guard?.ok, false, path);
-    t.regex(plan.guard?.reason ?? '', why);
+    t.is(plan.guard?.ok, false, name);
+    t.regex(plan.guard?.reason ?? '', why, name);
     const before = snapshot(root);
     const outcome = await applyPlan(host, plan);
     t.false(outcome.ok);

@@ -7,6 +7,7 @@ import { autoLastRun } from '../../checks/updates/auto-last-run';
 import { autoTimers } from '../../checks/updates/auto-timers';
 import { checks, fixes } from '../../checks/updates/index';
 import { policyProblems, updatesPolicy } from '../../checks/updates/policy';
+import { nextDailyElapse } from '../../checks/updates/systemd-units';
 import { at, copyRoot, ctx, evidencePathsAreHostPaths, hostFor, liveView, ROOTS, run } from './updates-reboot-helpers';
 
 const ALL_ROOTS = fs.readdirSync(ROOTS).filter((n) => fs.statSync(path.join(ROOTS, n)).isDirectory());
@@ -54,7 +55,7 @@ test('a system with neither apt nor dnf is skipped with the reason, installed ch
   for (const check of checks) {
     const f = await run(check, 'rhel9-kpatch');
     t.is(f.status, 'skip', check.id);
-    t.is(f.summary, 'no package manager hardtop knows here (Red Hat Enterprise Linux 9.4 (Plow)): no /var/lib/dpkg/status (apt) and no /usr/bin/dnf5, /usr/bin/dnf or /usr/bin/dnf-3');
+    t.is(f.summary, 'Red Hat Enterprise Linux 9.4 (Plow) (ID=rhel: RHEL/Alma/Rocky family (dnf4)) has no package manager hardtop can read here: no /var/lib/dpkg/status (apt) and no /usr/bin/dnf5, /usr/bin/dnf or /usr/bin/dnf-3');
   }
 });
 
@@ -164,11 +165,29 @@ test('enabled: skipped when unattended-upgrades is not installed', async (t) => 
 test('timers: both enabled by links in timers.target.wants', async (t) => {
   const f = await run(autoTimers, 'deb12-auto-on');
   t.is(f.status, 'pass');
-  t.is(f.summary, 'apt-daily.timer enabled, apt-daily-upgrade.timer enabled');
+  // ctx.now is 2026-11-28 12:00Z: today's 06:00 has passed, so tomorrow's.
+  t.is(f.summary, 'apt-daily.timer enabled, apt-daily-upgrade.timer enabled; next upgrade run 2026-11-29 06:00 UTC + up to 60m (OnCalendar=*-*-* 6:00, /lib/systemd/system/apt-daily-upgrade.timer:6)');
   t.deepEqual(f.evidence.map((e) => e.file), [
     '/etc/systemd/system/timers.target.wants/apt-daily.timer',
     '/etc/systemd/system/timers.target.wants/apt-daily-upgrade.timer',
+    '/lib/systemd/system/apt-daily-upgrade.timer',
   ]);
+});
+
+test('timers: the next run follows OnCalendar= after drop-ins (an empty one resets the list); a rich spec is named, not guessed', async (t) => {
+  t.is(nextDailyElapse('*-*-* 6:00', new Date('2026-11-28T05:59:00Z'), 'utc')?.toISOString(), '2026-11-28T06:00:00.000Z');
+  t.is(nextDailyElapse('*-*-* 06:00:30', new Date('2026-11-28T06:00:30Z'), 'utc')?.toISOString(), '2026-11-29T06:00:30.000Z');
+  t.is(nextDailyElapse('daily', new Date('2026-12-31T12:00:00Z'), 'utc')?.toISOString(), '2027-01-01T00:00:00.000Z');
+  for (const spec of ['Mon *-*-* 6:00', '*-*-* 6,18:00', '*-*-* 25:00', 'weekly']) t.is(nextDailyElapse(spec, ctx.now, 'utc'), null, spec);
+
+  const root = copyRoot(t, 'deb12-auto-on');
+  fs.mkdirSync(path.join(root, 'etc/systemd/system/apt-daily-upgrade.timer.d'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'etc/systemd/system/apt-daily-upgrade.timer.d/override.conf'), '[Timer]\nOnCalendar=\nOnCalendar=*-*-* 14:30\nRandomizedDelaySec=0\n');
+  const f = await run(autoTimers, root);
+  t.is(f.status, 'pass');
+  t.regex(f.summary, /; next upgrade run 2026-11-28 14:30 UTC \(OnCalendar=\*-\*-\* 14:30, \/etc\/systemd\/system\/apt-daily-upgrade\.timer\.d\/override\.conf:3\)$/);
+  fs.writeFileSync(path.join(root, 'etc/systemd/system/apt-daily-upgrade.timer.d/override.conf'), '[Timer]\nOnCalendar=Mon..Fri *-*-* 6:00\n');
+  t.regex((await run(autoTimers, root)).summary, /; next upgrade run: OnCalendar=\*-\*-\* 6:00, Mon\.\.Fri \*-\*-\* 6:00 \(see systemctl list-timers\)$/);
 });
 
 test('timers: a timer masked to /dev/null fails', async (t) => {

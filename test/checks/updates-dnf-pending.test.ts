@@ -1,0 +1,146 @@
+// updates.pending.security on a dnf 4 system, with the real dnf (Debian's
+// dnf 4.14), never a mock and never the network: the test builds two
+// releases of two tiny noarch packages with rpmbuild, a file:// repository
+// of the newer ones with createrepo_c, adds an updateinfo.xml (one security
+// advisory, one bugfix advisory) with modifyrepo_c, installs the older ones
+// into a private tree with `rpm --root`, and lets dnf cache the metadata
+// (`dnf makecache --installroot`). The check then runs against that tree
+// through a Host that claims to be the live system (root "/"): its
+// `dnf -q -C --noplugins --installroot=<host.realPath('/')> updateinfo list
+// --security` reaches the tree. Debian packages: dnf, createrepo-c, rpm.
+
+import test from 'ava';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pendingSecurity } from '../../checks/updates/pending-security';
+import { pendingAll } from '../../checks/updates/pending-all';
+import type { RunContext } from '../../src/core/types';
+import { createLocalHost } from '../../src/host/local-host';
+import { nevraName, parseDnfUpdateinfoList, reposWithoutCache } from '../../src/parse/dnf-updateinfo';
+import { liveView } from './updates-reboot-helpers';
+
+function have(program: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const tools = ['dnf', 'rpmbuild', 'rpm', 'createrepo_c', 'modifyrepo_c'];
+const withDnf = tools.every(have) ? test.serial : test.skip;
+const now = (): RunContext => ({ now: new Date(), network: false, signal: new AbortController().signal });
+
+test('updateinfo lines: id, severity/type, the fixing NEVRA and its name; anything else is kept as "other" with its line', (t) => {
+  const parsed = parseDnfUpdateinfoList(
+    'HTDEMO-2026:0001 Important/Sec. hardtop-demo-1.0-2.noarch\nFEDORA-2024-1a2b3c4d5e Sec. openssl-1:3.0.9-2.fc38.x86_64\r\nRHSA-2024:1234 Moderate/Sec.  python3-libs-3.9.18-3.el9_4.1.x86_64\n\nLast metadata expiration check: 0:00:02 ago on Sat Nov 28 23:07:51 2026.\n',
+  );
+  t.deepEqual(
+    parsed.advisories.map((a) => [a.id, a.severity, a.type, a.nevra, a.name, a.line]),
+    [
+      ['HTDEMO-2026:0001', 'Important', 'Sec.', 'hardtop-demo-1.0-2.noarch', 'hardtop-demo', 1],
+      ['FEDORA-2024-1a2b3c4d5e', null, 'Sec.', 'openssl-1:3.0.9-2.fc38.x86_64', 'openssl', 2],
+      ['RHSA-2024:1234', 'Moderate', 'Sec.', 'python3-libs-3.9.18-3.el9_4.1.x86_64', 'python3-libs', 3],
+    ],
+  );
+  t.deepEqual(parsed.other, [{ line: 5, text: 'Last metadata expiration check: 0:00:02 ago on Sat Nov 28 23:07:51 2026.' }]);
+  t.is(nevraName('kernel-core-5.14.0-427.13.1.el9_4.x86_64'), 'kernel-core');
+  t.deepEqual(reposWithoutCache("Error: Cache-only enabled but no cache for 'baseos'\nError: Cache-only enabled but no cache for 'appstream'\nIgnoring repositories: baseos, appstream\n"), ['baseos', 'appstream']);
+  for (const junk of ['', '\u0000\u0001', 'a b c d e f', '\u001b[2J']) t.notThrows(() => parseDnfUpdateinfoList(junk));
+});
+
+/** rpmbuild a noarch package with no files: name-1.0-release. */
+function buildRpm(dir: string, name: string, release: number): string {
+  const top = path.join(dir, 'rpmbuild');
+  fs.mkdirSync(path.join(top, 'SPECS'), { recursive: true });
+  const spec = path.join(top, 'SPECS', `${name}.spec`);
+  fs.writeFileSync(spec, `Name: ${name}\nVersion: 1.0\nRelease: ${release}\nSummary: hardtop test package\nLicense: MIT\nBuildArch: noarch\n%description\nhardtop test package\n%files\n`);
+  execFileSync('rpmbuild', ['--define', `_topdir ${top}`, '-bb', spec], { stdio: 'ignore' });
+  return path.join(top, 'RPMS', 'noarch', `${name}-1.0-${release}.noarch.rpm`);
+}
+
+function advisory(id: string, type: string, severity: string, name: string): string {
+  return `  <update from="security@example.org" status="final" type="${type}" version="2.0">
+    <id>${id}</id><title>${name} update</title><severity>${severity}</severity>
+    <issued date="2026-11-20 00:00:00"/><updated date="2026-11-20 00:00:00"/>
+    <description>test advisory</description><references/>
+    <pkglist><collection short="t"><name>t</name>
+      <package name="${name}" version="1.0" release="2" epoch="0" arch="noarch"><filename>${name}-1.0-2.noarch.rpm</filename></package>
+    </collection></pkglist>
+  </update>\n`;
+}
+
+/** A dnf4 tree: the old packages installed, a cached local repository with the new ones and their advisories. */
+function dnfTree(t: { teardown(fn: () => void): void }): { dir: string; root: string; newer: Record<string, string> } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hardtop-dnf-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const repo = path.join(dir, 'repo');
+  const root = path.join(dir, 'root');
+  fs.mkdirSync(repo);
+  const newer: Record<string, string> = {};
+  const older: string[] = [];
+  for (const name of ['hardtop-demo', 'hardtop-other']) {
+    older.push(buildRpm(dir, name, 1));
+    newer[name] = buildRpm(dir, name, 2);
+    fs.copyFileSync(newer[name], path.join(repo, path.basename(newer[name])));
+  }
+  execFileSync('createrepo_c', ['-q', repo]);
+  const info = path.join(dir, 'updateinfo.xml');
+  fs.writeFileSync(info, `<?xml version="1.0" encoding="UTF-8"?>\n<updates>\n${advisory('HTDEMO-2026:0001', 'security', 'Important', 'hardtop-demo')}${advisory('HTDEMO-2026:0002', 'bugfix', 'None', 'hardtop-other')}</updates>\n`);
+  execFileSync('modifyrepo_c', ['--mdtype=updateinfo', info, path.join(repo, 'repodata')], { stdio: 'ignore' });
+
+  fs.mkdirSync(path.join(root, 'etc/yum.repos.d'), { recursive: true });
+  fs.mkdirSync(path.join(root, 'etc/dnf'), { recursive: true });
+  fs.mkdirSync(path.join(root, 'usr/bin'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'etc/os-release'), 'NAME="Red Hat Enterprise Linux"\nID="rhel"\nPRETTY_NAME="Red Hat Enterprise Linux 9.4 (Plow)"\n');
+  fs.writeFileSync(path.join(root, 'etc/dnf/dnf.conf'), '[main]\ngpgcheck=0\n');
+  fs.writeFileSync(path.join(root, 'etc/yum.repos.d/local.repo'), `[local]\nname=local test repository\nbaseurl=file://${repo}\nenabled=1\ngpgcheck=0\n`);
+  // What tells hardtop this tree is a dnf4 system (detectDnf reads the tree's files).
+  fs.writeFileSync(path.join(root, 'usr/bin/dnf-3'), '#!/usr/bin/python3\n');
+  execFileSync('rpm', ['--root', root, '--initdb'], { stdio: 'ignore' });
+  execFileSync('rpm', ['--root', root, '-i', '--nodeps', ...older], { stdio: 'ignore' });
+  // Offline: file:// only; the cache is what the check reads (-C).
+  execFileSync('dnf', ['-q', '--noplugins', `--installroot=${root}`, '--releasever=9', 'makecache'], { stdio: 'ignore' });
+  return { dir, root, newer };
+}
+
+withDnf('real dnf: the security advisory of an installed package is pending (the bugfix one is not); items by package; the cache age is said', async (t) => {
+  t.timeout(120_000);
+  const { root, newer } = dnfTree(t);
+  const host = liveView(createLocalHost({ root, network: false }));
+  const f = await pendingSecurity.run(host, now());
+  t.is(f.status, 'fail', f.summary);
+  t.regex(f.summary, /^1 package with pending security updates \(1 advisory\): hardtop-demo \(HTDEMO-2026:0001\); dnf metadata of \d{4}-\d\d-\d\d, less than a day old$/);
+  t.deepEqual(f.items?.map((i) => [i.subject, i.summary]), [['hardtop-demo', 'HTDEMO-2026:0001 Important: hardtop-demo-1.0-2.noarch']]);
+  t.true(f.evidence.some((e) => e.command?.startsWith('dnf -q -C --noplugins --installroot=') && e.text === 'HTDEMO-2026:0001 Important/Sec. hardtop-demo-1.0-2.noarch'));
+  t.true(f.evidence.some((e) => e.file?.startsWith('/var/cache/dnf/local-') && e.file.endsWith('/repodata/repomd.xml')), 'a host path, not the tree\'s real path');
+  t.false(JSON.stringify(f.evidence).includes(path.join(root, 'var')), 'no real tree path in file evidence');
+  t.is((await pendingAll.run(host, now())).status, 'skip');
+
+  // Installed the fixed version: nothing pending.
+  execFileSync('rpm', ['--root', root, '-U', '--nodeps', newer['hardtop-demo']], { stdio: 'ignore' });
+  const fixed = await pendingSecurity.run(host, now());
+  t.is(fixed.status, 'pass', fixed.summary);
+  t.regex(fixed.summary, /^no security advisory pending \(dnf -q -C --noplugins --installroot=\S+ updateinfo list --security; dnf metadata of /);
+
+  // An old cache: the clean answer is only a warning.
+  const old = new Date('2026-10-01T00:00:00Z');
+  for (const f of await createLocalHost({ root, network: false }).glob('/var/cache/dnf/*/repodata/repomd.xml')) fs.utimesSync(path.join(root, f), old, old);
+  const stale = await pendingSecurity.run(host, { ...now(), now: new Date('2026-11-28T12:00:00Z') });
+  t.is(stale.status, 'warn');
+  t.regex(stale.summary, /but it is stale \(dnf metadata of 2026-10-01, 58 days old\): run dnf makecache$/);
+});
+
+withDnf('real dnf: no metadata cache → "cannot tell", never a pass; under --root it is not run (dnf would write into the tree)', async (t) => {
+  t.timeout(120_000);
+  const { root } = dnfTree(t);
+  const rooted = await pendingSecurity.run(createLocalHost({ root, network: false }), now());
+  t.is(rooted.status, 'skip');
+  t.regex(rooted.summary, /^dnf4 system under --root: `dnf updateinfo list --security` would write into the tree/);
+  fs.rmSync(path.join(root, 'var/cache/dnf'), { recursive: true, force: true });
+  const f = await pendingSecurity.run(liveView(createLocalHost({ root, network: false })), now());
+  t.is(f.status, 'warn');
+  t.is(f.summary, 'cannot tell: no dnf metadata cache (no /var/cache/dnf/*/repodata/repomd.xml); run dnf makecache');
+});
