@@ -75,7 +75,7 @@ export interface DashboardOptions {
 
 type Overlay =
   | { kind: 'help'; scroll: number }
-  | { kind: 'preview'; fixId: string; preview: FixPreview; scroll: number }
+  | { kind: 'preview'; fixId: string; args: Readonly<Record<string, string>>; preview: FixPreview; scroll: number }
   | { kind: 'terminal' }
   /** What an applied fix left to read (afterApply): scrollable, closed with Esc. */
   | { kind: 'result'; fixId: string; ok: boolean; message: string; details: string[]; scroll: number }
@@ -359,6 +359,8 @@ export class Dashboard {
       case 'preview:down':
         if (this.overlay?.kind === 'preview' || this.overlay?.kind === 'help') this.overlay.scroll = Math.max(0, this.overlay.scroll + (key === 'up' ? -1 : 1));
         return;
+      case 'preview:e':
+        return this.editValues();
       case 'preview:y':
         return void this.applyPreviewed();
       case 'params:enter':
@@ -520,12 +522,25 @@ export class Dashboard {
       if ('error' in preview) this.say(preview.error);
       else {
         this.flash = null; // the preview's own key bar must show, not "planning…"
-        this.overlay = { kind: 'preview', fixId, preview, scroll: 0 };
+        this.overlay = { kind: 'preview', fixId, args: { ...args }, preview, scroll: 0 };
       }
     } finally {
       this.busy = false;
       this.render.request();
     }
+  }
+
+  /**
+   * e in a preview: every value the fix takes, optional ones too (reboot.policy's
+   * hour, a mail address), typed afresh; an empty optional value keeps the fix's default.
+   */
+  private editValues(): void {
+    if (this.overlay?.kind !== 'preview') return;
+    const params = this.opts.actions.paramsOf?.(this.overlay.fixId) ?? [];
+    if (params.length === 0) return this.say(`${this.overlay.fixId} takes no values`);
+    const { fixId, args } = this.overlay;
+    // Values the finding itself chose (which key, which unit) stay; the rest are asked.
+    this.overlay = { kind: 'params', fixId, args: { ...args }, missing: [...params], input: args[params[0].name] ?? '', error: null };
   }
 
   /** Enter in the value prompt: check the value, then ask the next one or preview. */
@@ -534,13 +549,15 @@ export class Dashboard {
     const o = this.overlay;
     const param = o.missing[0];
     const value = o.input.trim();
-    if (!new RegExp(`^(?:${param.pattern.source})$`, param.pattern.flags).test(value)) {
+    const args = { ...o.args };
+    if (value === '' && param.optional) delete args[param.name];
+    else if (!new RegExp(`^(?:${param.pattern.source})$`, param.pattern.flags).test(value)) {
       o.error = value === '' ? `type ${param.describe}` : `'${value}' is not ${param.describe}`;
       return;
-    }
-    const args = { ...o.args, [param.name]: value };
+    } else args[param.name] = value;
     if (o.missing.length > 1) {
-      this.overlay = { ...o, args, missing: o.missing.slice(1), input: '', error: null };
+      const next = o.missing[1];
+      this.overlay = { ...o, args, missing: o.missing.slice(1), input: args[next.name] ?? '', error: null };
       return;
     }
     this.overlay = null;
@@ -784,7 +801,7 @@ function paramPromptLines(o: { fixId: string; args: Record<string, string>; miss
   const param = o.missing[0];
   const given = Object.entries(o.args).map(([k, v]) => `  ${k} = ${v}`);
   const lines = [
-    `${o.fixId} needs ${param.name}: ${param.describe}`,
+    param.optional ? `${o.fixId} takes ${param.name} (may be left empty: the fix's default): ${param.describe}` : `${o.fixId} needs ${param.name}: ${param.describe}`,
     ...(given.length ? ['', 'given so far:', ...given] : []),
     '',
     `${param.name}: ${o.input}_`,

@@ -122,6 +122,7 @@ export const BINDINGS: readonly KeyBinding[] = [
   { scope: 'params', keys: ['enter'], label: 'Enter', description: 'take the value typed (then the preview)', bar: 'next' },
   { scope: 'params', keys: ['backspace'], label: 'Backspace', description: 'delete the last character' },
   { scope: 'params', keys: ['escape'], label: 'Esc', description: 'cancel, change nothing', bar: 'cancel' },
+  { scope: 'preview', keys: ['e'], label: 'e', description: 'edit the values the fix takes (time, address, …), then preview again', bar: 'values' },
   { scope: 'preview', keys: ['y'], label: 'y', description: 'apply the fix shown', bar: 'apply', danger: true },
   { scope: 'preview', keys: ['up', 'k'], label: '↑/k', description: 'scroll up' },
   { scope: 'preview', keys: ['down', 'j'], label: '↓/j', description: 'scroll down' },

@@ -59,3 +59,34 @@ asRoot('Esc in the value prompt cancels: nothing previewed, nothing changed', as
   tui.press('q');
   t.is((await tui.exited).exitCode, 0);
 });
+
+asRoot('e in a preview edits the values the fix takes, optional ones too; an empty optional value keeps the default', async (t) => {
+  t.timeout(90_000);
+  const tui = start(t);
+  await tui.waitForText(/✖ policy/, 30_000);
+  // The failing rows come first: required (✖), then policy; walk to policy.
+  const rowOf = (text: string) => tui.screenText().split('\n').findIndex((l) => l.includes(text));
+  tui.key('down');
+  await tui.settle();
+  t.true(rowOf('policy') > rowOf('required'));
+  tui.press('f');
+  await tui.waitForText('fix reboot.set-policy — preview');
+  const defaultTime = /Automatic-Reboot-Time "(\d\d:\d\d)"/.exec(tui.screenText())?.[1];
+  t.truthy(defaultTime, 'the default hour is previewed');
+  tui.press('e');
+  await tui.waitForText('reboot.set-policy takes time (may be left empty');
+  tui.press('4:7');
+  tui.key('enter');
+  await tui.waitForText("'4:7' is not the hour to reboot at");
+  for (let i = 0; i < 3; i++) tui.key('backspace');
+  tui.press('04:15');
+  tui.key('enter');
+  await tui.waitForText('reboot.set-policy takes mail');
+  tui.key('enter'); // empty: no mail
+  await tui.waitForText('fix reboot.set-policy — preview');
+  await tui.waitForText('Automatic-Reboot-Time "04:15"');
+  tui.key('escape');
+  await tui.waitForText('cancelled: nothing changed');
+  tui.press('q');
+  t.is((await tui.exited).exitCode, 0);
+});
