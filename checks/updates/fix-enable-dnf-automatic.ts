@@ -68,7 +68,7 @@ async function libdnfValidation(host: Host, path: string): Promise<Validation | 
 
 export const enableDnfAutomatic: Fix = {
   id: 'updates.enable-dnf-automatic',
-  title: 'Turn on automatic security updates (dnf-automatic)',
+  title: 'Turn on automatic security updates, with a reboot when one needs it where dnf-automatic supports that',
   area: 'updates',
   // With reboot = when-needed the machine reboots by itself after a kernel or glibc update.
   risk: 'disruptive',
