@@ -3,9 +3,9 @@
 // ~850 processes (1.4–3 s on a real machine, issue #10).
 //
 // The key is everything -C's answer depends on that we can see cheaply: each
-// configuration file rkhunter reads (path, size, mtime and a SHA-256 of its
-// text), the files it skips, the rkhunter program (path, size, mtime) and the
-// root. Any change re-runs it. -C also checks that paths named in the
+// configuration file rkhunter reads (path, size, mtime, inode and a SHA-256 of
+// its text), the files it skips, the rkhunter program (path, size, mtime,
+// inode: a package upgrade renames a new file into place) and the root. Any change re-runs it. -C also checks that paths named in the
 // configuration exist (DBDIR, whitelisted scripts …), which no key of ours
 // sees: so a verdict is trusted for policy.config.cacheMaxAgeSeconds at most.
 //
@@ -16,7 +16,7 @@
 
 import { createHash } from 'node:crypto';
 import { DEFAULT_STATE_DIR } from '../../src/fix/state';
-import type { Host } from '../../src/host/host';
+import type { FileStat, Host } from '../../src/host/host';
 import type { RkhConfFile } from '../../src/parse/rkhunter-conf';
 
 export const CONFIG_CACHE_DIR = `${DEFAULT_STATE_DIR}/cache`;
@@ -41,6 +41,11 @@ interface CacheRecord {
   run: ConfigCheckRun;
 }
 
+/** The inode where the host reports one ('-' where it does not: the other parts still key). */
+function inodeOf(st: FileStat): string {
+  return st.ino === undefined ? '-' : String(st.ino);
+}
+
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
@@ -55,7 +60,7 @@ export async function configCheckKey(host: Host, files: readonly RkhConfFile[], 
     for (const f of files) {
       const st = await host.stat(f.path);
       if (!st) return null;
-      parts.push(`file=${f.path} ${st.size} ${st.mtimeMs} ${sha256(f.text)}`);
+      parts.push(`file=${f.path} ${st.size} ${st.mtimeMs} ${inodeOf(st)} ${sha256(f.text)}`);
     }
     for (const s of skipped) parts.push(`skipped=${s}`);
     const program = await host.which('rkhunter');
@@ -63,7 +68,7 @@ export async function configCheckKey(host: Host, files: readonly RkhConfFile[], 
     // Under --root host.stat reads the tree's copy: only the live system caches (see config.ts).
     const st = await host.stat(program);
     if (!st) return null;
-    parts.push(`program=${program} ${st.size} ${st.mtimeMs}`);
+    parts.push(`program=${program} ${st.size} ${st.mtimeMs} ${inodeOf(st)}`);
     return sha256(parts.join('\n'));
   } catch {
     return null;

@@ -272,6 +272,10 @@ const RPM_COLUMNS: Record<string, string> = { M: 'mode', U: 'owner', G: 'group',
  */
 export function rpmPropertiesVerdict(subject: string, changed: string, lookup: { output: RpmVerifyOutput; command: string }): Verdict {
   const out = lookup.output;
+  const failed = out.failed.get(subject);
+  if (failed !== undefined) {
+    return { status: 'warn', label: 'not verified', why: `${changed} changed; rpm -V could not look at it (${failed}): check it by hand`, evidence: [{ command: lookup.command, text: `error: file ${subject}: ${failed}` }] };
+  }
   if (out.notOwned.has(subject)) {
     return {
       status: 'warn',
@@ -433,4 +437,4 @@ export async function judgeLastScan(host: Host, opts: JudgeOptions = {}): Promis
 }
 
 /** Host paths whose change alters the judgement (for watch lists). */
-export const JUDGE_WATCH = [rkhunterPolicy.log.defaultPath, MAIN_CONF, LOCAL_CONF, '/etc/rkhunter.d'];
+export const JUDGE_WATCH = [rkhunterPolicy.log.defaultPath, ...rkhunterPolicy.log.otherPaths, MAIN_CONF, LOCAL_CONF, '/etc/rkhunter.d'];

@@ -15,7 +15,8 @@ export const rkhLastScan: Check = guardedCheck({
   area: 'rkhunter',
   title: 'rkhunter scanned recently',
   severity: 'medium',
-  watch: [rkhunterPolicy.log.defaultPath],
+  // Debian's log and the other distributions' (a LOGFILE elsewhere is re-read hourly).
+  watch: [rkhunterPolicy.log.defaultPath, ...rkhunterPolicy.log.otherPaths],
   // The age grows with no file changing: re-judge hourly.
   interval: 3600,
   async run(host, ctx: RunContext) {
@@ -30,12 +31,13 @@ export const rkhLastScan: Check = guardedCheck({
 
     const { maxAgeDays, futureToleranceHours } = rkhunterPolicy.lastScan;
     const ageMs = ctx.now.getTime() - scan.startedAt.getTime();
-    const started = `the last scan started ${isoMinute(scan.startedAt)} (${scan.where})`;
+    // Age and outcome first: the panel row is narrow, and they are what it is for.
+    const started = `started ${isoMinute(scan.startedAt)}, ${scan.where}`;
     const evidence: Evidence[] = [{ file: scan.file, line: scan.start.line, text: scan.start.text }];
     if (scan.run.end) evidence.push({ file: scan.file, line: scan.run.end.line, text: scan.run.end.text });
 
     if (ageMs < -futureToleranceHours * 3_600_000) {
-      return finding(rkhLastScan, 'warn', `${started} is in the future: is the clock right?`, evidence);
+      return finding(rkhLastScan, 'warn', `the last scan (${started}) is in the future: is the clock right?`, evidence);
     }
     const age = describeAge(ageMs);
     const tooOld = ageMs > maxAgeDays * 86_400_000;
@@ -44,7 +46,7 @@ export const rkhLastScan: Check = guardedCheck({
       return finding(
         rkhLastScan,
         tooOld ? 'fail' : 'warn',
-        `${started}, ${age}, and did not finish: the log stops at ${last} with no "End date" line (killed, crashed, or still running)`,
+        `last scan ${age}, did not finish: the log stops at ${last} with no "End date" line (killed, crashed, or still running; ${started})`,
         [...evidence, { file: scan.file, line: scan.run.lastLine }],
         scanFix,
       );
@@ -52,8 +54,8 @@ export const rkhLastScan: Check = guardedCheck({
     const warnings = scan.run.warnings.length;
     const outcome = `${warnings === 0 ? 'no warnings' : `${warnings} warning${warnings === 1 ? '' : 's'}`}${scan.run.summary.took ? `, took ${scan.run.summary.took}` : ''}`;
     if (tooOld) {
-      return finding(rkhLastScan, 'fail', `${started}, ${age}: more than ${maxAgeDays} days without a scan (${outcome})`, evidence, scanFix);
+      return finding(rkhLastScan, 'fail', `last scan ${age}: more than ${maxAgeDays} days without a scan (${outcome}; ${started})`, evidence, scanFix);
     }
-    return finding(rkhLastScan, 'pass', `${started}, ${age} (${outcome})`, evidence);
+    return finding(rkhLastScan, 'pass', `last scan ${age}, ${outcome} (${started})`, evidence);
   },
 });

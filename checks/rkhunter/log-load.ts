@@ -107,9 +107,10 @@ export async function loadLastScan(host: Host, conf: ParsedRkhConf | null): Prom
   };
 }
 
-/** "3 h ago" / "9 days ago" */
+/** "12 min ago" / "3 h ago" / "9 days ago" */
 export function describeAge(ms: number): string {
   const hours = ms / 3_600_000;
+  if (hours < 1) return `${Math.max(0, Math.round(ms / 60_000))} min ago`;
   if (hours < 48) return `${Math.max(0, Math.round(hours))} h ago`;
   return `${Math.round(hours / 24)} days ago`;
 }

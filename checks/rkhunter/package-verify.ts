@@ -159,7 +159,20 @@ export async function rpmVerifyFiles(host: Host, paths: readonly string[]): Prom
   const asked = [...new Set(paths.filter(literalPath))];
   const command = `rpm -V --nodeps --noscripts -f <${asked.length} files>`;
   if (asked.length === 0) return { output: parseRpmVerify(''), error: null, command };
-  const r = await host.exec('rpm', ['-V', '--nodeps', '--noscripts', '-f', ...asked], { timeoutMs: rkhunterPolicy.verify.timeoutMs });
+  const r = await host.exec('rpm', rpmVerifyArgv(asked), { timeoutMs: rkhunterPolicy.verify.timeoutMs });
+  return interpretRpmVerify(r, command);
+}
+
+/** The arguments of `rpm -V` on these files (the tests run the real rpm with exactly these). */
+export function rpmVerifyArgv(paths: readonly string[]): string[] {
+  return ['-V', '--nodeps', '--noscripts', '-f', ...paths];
+}
+
+/** What one `rpm -V` run says, or why it says nothing usable. Pure. */
+export function interpretRpmVerify(
+  r: { stdout: string; stderr: string; exitCode: number | null; timedOut: boolean; spawnError?: string },
+  command: string,
+): RpmVerifyLookup {
   const err = failure(r);
   if (err) return { output: null, error: err, command };
   // rpm -V exits non-zero whenever a file fails a test: the output, not the code, is the answer.
@@ -167,7 +180,7 @@ export async function rpmVerifyFiles(host: Host, paths: readonly string[]): Prom
   const first = output.unread[0];
   if (first) return { output: null, error: `unexpected output at line ${first.line}: ${JSON.stringify(first.text.slice(0, 120))}`, command };
   // A file rpm says nothing about must be one it verified: a silent failure would read as "matches".
-  if (r.exitCode !== 0 && output.differs.size === 0 && output.notOwned.size === 0) {
+  if (r.exitCode !== 0 && output.differs.size === 0 && output.notOwned.size === 0 && output.failed.size === 0) {
     return { output: null, error: `exit ${r.exitCode}: ${r.stderr.trim().split('\n')[0] ?? ''}`, command };
   }
   return { output, error: null, command };

@@ -41,7 +41,8 @@ export interface RkhunterPolicy {
   upstream: { lastRelease: string; lastReleaseDate: string; note: string };
   lastScan: { maxAgeDays: number; futureToleranceHours: number };
   propdb: { defaultDbDir: string; file: string };
-  log: { defaultPath: string; maxBytes: number };
+  /** otherPaths: where distributions put LOGFILE (EPEL: /var/log/rkhunter/rkhunter.log), watched for live refresh too. */
+  log: { defaultPath: string; otherPaths: string[]; maxBytes: number };
   /** cacheMaxAgeSeconds: how long a remembered rkhunter -C verdict is trusted (it also checks paths no cache key sees). */
   config: { checkTimeoutMs: number; cacheMaxAgeSeconds: number };
   verify: { timeoutMs: number; maxPackages: number };
@@ -70,6 +71,7 @@ export function policyProblems(p: RkhunterPolicy): string[] {
   if (!p.programs.every((x) => x.startsWith('/'))) problems.push('programs must be absolute paths');
   if (!p.propdb.defaultDbDir.startsWith('/') || p.propdb.file.includes('/')) problems.push('propdb: an absolute dir and a file name');
   if (!p.log.defaultPath.startsWith('/')) problems.push('log.defaultPath must be absolute');
+  if (!Array.isArray(p.log.otherPaths) || !p.log.otherPaths.every((x) => typeof x === 'string' && x.startsWith('/'))) problems.push('log.otherPaths must be absolute paths');
   for (const [list, entries] of Object.entries(p.knownFalsePositives)) {
     for (const e of entries as KnownPath[]) {
       if (!e.path.startsWith('/') || !e.why) problems.push(`knownFalsePositives.${list}: ${JSON.stringify(e)} needs an absolute path and a why`);

@@ -9,6 +9,7 @@ import { finding, guardedCheck, listSome } from '../updates/finding';
 import { offer } from './fixes';
 import { JUDGE_WATCH, judgeLastScan, KNOWN_FALSE_POSITIVE, POSSIBLE_TAMPERING, UPGRADE_NOISE, type JudgedItem } from './judge';
 import { isoMinute } from './log-load';
+import { propupdArgsFor, updatePropertyDb } from './fix-propupd';
 import { whitelistWarnings } from './fix-whitelist';
 import { gateOnRkhunter } from './presence';
 import { whitelistArgsFor } from './whitelist-target';
@@ -49,7 +50,7 @@ export const rkhWarnings: Check = guardedCheck({
     const unfinished = scan.run.end ? '' : `; it did not finish (no "End date" line), so later tests never ran`;
     const scanEvidence: Evidence = { file: scan.file, line: scan.start.line, text: scan.start.text };
     if (items.length === 0) {
-      return finding(rkhWarnings, scan.run.end ? 'pass' : 'warn', `${when} logged no warnings${unfinished}`, [scanEvidence]);
+      return finding(rkhWarnings, scan.run.end ? 'pass' : 'warn', `no warnings in ${when}${unfinished}`, [scanEvidence]);
     }
 
     const counted = items.filter((i) => i.status !== 'pass');
@@ -60,18 +61,24 @@ export const rkhWarnings: Check = guardedCheck({
     const tampering = counted.filter((i) => i.label === POSSIBLE_TAMPERING).length;
     let summary: string;
     if (counted.length === 0) {
-      summary = `${when} logged ${items.length} warning${items.length === 1 ? '' : 's'}, all whitelisted since`;
+      // The count first, as in every other summary here: the panel row is narrow.
+      summary = `no open warnings in ${when}: its ${items.length} warning${items.length === 1 ? ' is' : 's are'} whitelisted since`;
     } else {
-      const head = `${counted.length} warning${counted.length === 1 ? '' : 's'} in ${when}`;
-      const extra = [tampering > 0 ? `${tampering} possible tampering` : '', whitelisted > 0 ? `${whitelisted} more whitelisted since` : ''].filter(Boolean).join(', ');
-      summary = `${head}${extra ? `, ${extra}` : ''}: ${listSome(sorted.map((i) => `${i.subject} [${i.label}]`), 4)}`;
+      // Possible tampering right after the count: the panel row is narrow, and it is what must not be missed.
+      const count = `${counted.length} warning${counted.length === 1 ? '' : 's'}${tampering > 0 ? `, ${tampering} possible tampering,` : ''}`;
+      const extra = whitelisted > 0 ? `, ${whitelisted} more whitelisted since` : '';
+      summary = `${count} in ${when}${extra}: ${listSome(sorted.map((i) => `${i.subject} [${i.label}]`), 4)}`;
     }
     const f = finding(rkhWarnings, finalStatus, `${summary}${unfinished}`, [scanEvidence], finalStatus === 'pass' ? [] : fixesFor(counted));
     f.items = items.map((i) => {
       const item: Item = { subject: i.subject, status: i.status, summary: i.summary, evidence: i.evidence };
-      // The fix that whitelists this warning alone (the dashboard's f on a picked item).
+      // The fix for this warning alone (the dashboard's f on a picked item): its
+      // whitelist line, or for a file the package manager vouched for (upgrade
+      // noise), rkhunter --propupd of just that file.
       const args = whitelistArgsFor(i);
+      const files = args ? null : propupdArgsFor(i);
       if (args) item.fix = { id: whitelistWarnings.id, args };
+      else if (files && offer(updatePropertyDb.id).length > 0) item.fix = { id: updatePropertyDb.id, args: files };
       return item;
     });
     return f;

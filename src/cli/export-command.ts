@@ -71,8 +71,10 @@ export async function planFixes(host: Host, catalog: Catalog, only: readonly Are
       leftOut.push({ fixId: id, reason: 'no such fix in this version of hardtop' });
       continue;
     }
-    if (fix.params && fix.params.length > 0) {
-      leftOut.push({ fixId: id, reason: `needs ${fix.params.map((p) => `--arg ${p.name}=… (${p.describe})`).join(', ')}: a decision per case, made with hardtop fix` });
+    // Values that may be left out have a default: the fix can still be exported.
+    const required = (fix.params ?? []).filter((p) => !p.optional);
+    if (required.length > 0) {
+      leftOut.push({ fixId: id, reason: `needs ${required.map((p) => `--arg ${p.name}=… (${p.describe})`).join(', ')}: a decision per case, made with hardtop fix` });
       continue;
     }
     const view = overlayHost(host, edits);

@@ -8,6 +8,8 @@
 //   .M.......    /usr/bin/ls               (8 columns before rpm 4.6: no P)
 //   missing   c /etc/foo.conf
 //   file /usr/local/bin/x is not owned by any package
+//   error: file /usr/bin/x: No such file or directory   (stderr: neither on
+//                                      disk nor in the database: NOT verified)
 // The columns: S size, M mode, 5 digest, D device, L link target, U user,
 // G group, T mtime, P capabilities; '.' passed, '?' could not be tested.
 // The attribute: c config, d doc, g ghost, l license, r readme, or blank.
@@ -24,6 +26,11 @@ export interface RpmVerifyOutput {
   differs: Map<string, RpmFileResult>;
   /** Paths rpm said no package owns. */
   notOwned: Set<string>;
+  /**
+   * Paths rpm could not look at ("error: file X: No such file or directory"):
+   * rpm prints no result line for them, so silence must not read as "matches".
+   */
+  failed: Map<string, string>;
   /** Lines that are none of the above (1-based line numbers in stdout). */
   unread: { line: number; text: string }[];
 }
@@ -32,16 +39,20 @@ export interface RpmVerifyOutput {
 const RESULT_LINE = /^([SM5DLUGTP.?]{8,9}) {1,2}([cdglr ]) (\/.*)$/;
 const MISSING_LINE = /^missing {2,3}([cdglr ]) (\/.*)$/;
 const NOT_OWNED = /^file (\/.*) is not owned by any package$/;
+const FILE_ERROR = /^error: file (\/.*): ([^:]+)$/;
 
 /**
  * `stderr` is read for the "not owned" lines only (rpm versions differ on
  * which stream they go to); its other lines (warnings) are not the answer.
  */
 export function parseRpmVerify(stdout: string, stderr = ''): RpmVerifyOutput {
-  const out: RpmVerifyOutput = { differs: new Map(), notOwned: new Set(), unread: [] };
-  for (const line of stderr.split('\n')) {
-    const m = NOT_OWNED.exec(line.replace(/\r$/, ''));
+  const out: RpmVerifyOutput = { differs: new Map(), notOwned: new Set(), failed: new Map(), unread: [] };
+  for (const raw of stderr.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    const m = NOT_OWNED.exec(line);
     if (m) out.notOwned.add(m[1]);
+    const e = FILE_ERROR.exec(line);
+    if (e) out.failed.set(e[1], e[2]);
   }
   const lines = stdout.split('\n');
   lines.forEach((raw, i) => {
@@ -60,6 +71,11 @@ export function parseRpmVerify(stdout: string, stderr = ''): RpmVerifyOutput {
     m = NOT_OWNED.exec(line);
     if (m) {
       out.notOwned.add(m[1]);
+      return;
+    }
+    m = FILE_ERROR.exec(line);
+    if (m) {
+      out.failed.set(m[1], m[2]);
       return;
     }
     out.unread.push({ line: i + 1, text: line });

