@@ -19,6 +19,8 @@
 
 import type { Command, Validation } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
+import type { MergedConfig } from '../../src/parse/fail2ban-config';
+import { parseFail2banIni, type IniOptions, type IniValue } from '../../src/parse/fail2ban-ini';
 import { currentFile } from '../updates/fix-plan';
 import { CONF_DIR } from './config';
 import { fail2banPolicy } from './policy';
@@ -79,4 +81,39 @@ export async function reloadStep(host: Host, signal?: AbortSignal): Promise<{ co
     ],
     warnings: [],
   };
+}
+
+/** Is `file` read after hardtop.local (so its values win over ours)? */
+export function readAfterOurs(cfg: MergedConfig, file: string): boolean {
+  const ours = cfg.files.indexOf(HARDTOP_LOCAL);
+  if (ours >= 0) return cfg.files.indexOf(file) > ours;
+  // Not merged yet (a new hardtop.local): it will sit among jail.d/*.local by name.
+  const jailD = `${HARDTOP_LOCAL.slice(0, HARDTOP_LOCAL.lastIndexOf('/'))}/`;
+  return file.startsWith(jailD) && file.endsWith('.local') && file > HARDTOP_LOCAL;
+}
+
+/**
+ * The merged configuration as fail2ban will see it with the new
+ * hardtop.local: its keys replace the current ones, except where a file read
+ * after it sets them.
+ */
+export function withLocalText(cfg: MergedConfig, text: string): MergedConfig {
+  const parsed = parseFail2banIni(text, HARDTOP_LOCAL);
+  const out: MergedConfig = {
+    defaults: new Map(cfg.defaults),
+    sections: new Map([...cfg.sections].map(([k, v]) => [k, new Map(v)])),
+    known: cfg.known,
+    files: cfg.files.includes(HARDTOP_LOCAL) ? cfg.files : [...cfg.files, HARDTOP_LOCAL],
+  };
+  const put = (target: IniOptions, key: string, value: IniValue) => {
+    const cur = target.get(key);
+    if (!cur || cur.file === HARDTOP_LOCAL || !readAfterOurs(cfg, cur.file)) target.set(key, value);
+  };
+  for (const [k, v] of parsed.defaults) put(out.defaults, k, v);
+  for (const section of parsed.sections) {
+    let target = out.sections.get(section.name);
+    if (!target) out.sections.set(section.name, (target = new Map()));
+    for (const [k, v] of section.options) put(target, k, v);
+  }
+  return out;
 }

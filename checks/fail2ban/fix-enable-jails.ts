@@ -14,21 +14,32 @@
 // - The admin's other lines in hardtop.local stay as they are.
 // - Validated with fail2ban's own configuration test on a staged copy
 //   (fix-common.ts), then reloaded when the server runs.
+// - The admin's own SSH address (SSH_CONNECTION, as fail2ban.self-protect
+//   reads it) not exempt in a jail this enables: the FIRST warning of the
+//   plan says so and names fail2ban.ignore. On reload fail2ban reads the
+//   last findtime of log back, so the admin's own recent failures can ban
+//   them at once (recidive: every port, a week). The address is not added to
+//   ignoreip here: it is often a NAT, CGNAT or jump-host address shared with
+//   others, and the right entry (that one address, the office /24, the VPN
+//   range) is a security decision only the admin can make; fail2ban.ignore
+//   takes it with its own guards (wide ranges confirmed twice) and its own
+//   undo. Not in an SSH session: the plan says we could not check.
 
 import type { Fix, Plan, RunContext } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
-import { rawOption, type MergedConfig } from '../../src/parse/fail2ban-config';
-import { parseFail2banIni, type IniOptions, type IniValue } from '../../src/parse/fail2ban-ini';
+import { formatSeconds, rawOption, type MergedConfig } from '../../src/parse/fail2ban-config';
+import { formatIpNet, sshClientAddress } from '../../src/parse/fail2ban-ipaddr';
 import { emptyPlan, refuse } from '../updates/fix-plan';
 import { filterExists, logFiles } from './area';
 import { backendName, journaldProgram, pythonSystemdModule } from './backends';
 import { loadStack } from './config';
-import { configTest, HARDTOP_LOCAL, LOCAL_HEADER, readHardtopLocal, reloadStep } from './fix-common';
+import { configTest, HARDTOP_LOCAL, LOCAL_HEADER, readAfterOurs, readHardtopLocal, reloadStep, withLocalText } from './fix-common';
 import { detectInstall } from './install';
-import { at, readJails, textSetting } from './jails';
+import { at, readJails, textSetting, timeSetting } from './jails';
 import { setLocalKeys, type KeyChange } from './local-edit';
 import { actionNames, lintContext, lintJail, type LintContext } from './lint';
 import { fail2banPolicy } from './policy';
+import { exemption } from './self-protect';
 import { loadServerSettings } from './server';
 
 const P = fail2banPolicy;
@@ -58,47 +69,12 @@ async function sshdBackend(host: Host, cfg: MergedConfig, jail: string): Promise
   };
 }
 
-/** Is `file` read after hardtop.local (so its values win over ours)? */
-function readAfterOurs(cfg: MergedConfig, file: string): boolean {
-  const ours = cfg.files.indexOf(HARDTOP_LOCAL);
-  if (ours >= 0) return cfg.files.indexOf(file) > ours;
-  // Not merged yet (a new hardtop.local): it will sit among jail.d/*.local by name.
-  const jailD = `${HARDTOP_LOCAL.slice(0, HARDTOP_LOCAL.lastIndexOf('/'))}/`;
-  return file.startsWith(jailD) && file.endsWith('.local') && file > HARDTOP_LOCAL;
-}
-
 /** Keys set for `jail` by a .local read after hardtop.local: their values win over ours. */
 function laterOverrides(cfg: MergedConfig, jail: string, keys: string[]): string[] {
   const out: string[] = [];
   for (const key of keys) {
     const origin = rawOption(cfg, jail, key);
     if (origin && origin.file !== HARDTOP_LOCAL && readAfterOurs(cfg, origin.file) && cfg.sections.get(jail)?.get(key) === origin) out.push(`${key} (${at(origin)})`);
-  }
-  return out;
-}
-
-/**
- * The merged configuration as fail2ban will see it with the new
- * hardtop.local: its keys replace the current ones, except where a file read
- * after it sets them.
- */
-export function withLocalText(cfg: MergedConfig, text: string): MergedConfig {
-  const parsed = parseFail2banIni(text, HARDTOP_LOCAL);
-  const out: MergedConfig = {
-    defaults: new Map(cfg.defaults),
-    sections: new Map([...cfg.sections].map(([k, v]) => [k, new Map(v)])),
-    known: cfg.known,
-    files: cfg.files.includes(HARDTOP_LOCAL) ? cfg.files : [...cfg.files, HARDTOP_LOCAL],
-  };
-  const put = (target: IniOptions, key: string, value: IniValue) => {
-    const cur = target.get(key);
-    if (!cur || cur.file === HARDTOP_LOCAL || !readAfterOurs(cfg, cur.file)) target.set(key, value);
-  };
-  for (const [k, v] of parsed.defaults) put(out.defaults, k, v);
-  for (const section of parsed.sections) {
-    let target = out.sections.get(section.name);
-    if (!target) out.sections.set(section.name, (target = new Map()));
-    for (const [k, v] of section.options) put(target, k, v);
   }
   return out;
 }
@@ -118,6 +94,27 @@ function firewallChange(cfg: MergedConfig, jail: string, lc: LintContext): { cha
   const allports = broken.every((n) => n.includes(P.lint.allPortsMarker));
   const change: KeyChange = allports ? { section: jail, key: 'banaction_allports', value: fb.banactionAllports } : { section: jail, key: 'banaction', value: fb.banaction };
   return { change, warning: `[${jail}] bans with ${broken[0]}, which needs ${needs.programs.join(' or ')} (not installed): ${change.key} = ${change.value} (${fb.prefix} is installed)` };
+}
+
+/**
+ * The warning about the admin's own address for the jails this enables, read
+ * on the configuration as it will be (`after`); null when it is exempt in all.
+ */
+function adminAddressWarning(host: Host, after: MergedConfig): string | null {
+  const jails = P.enableJails.jails.map((j) => j.name);
+  const names = jails.map((j) => `[${j}]`).join(' and ');
+  const conn = host.env('SSH_CONNECTION');
+  if (!conn) return `not in an SSH session (no SSH_CONNECTION): hardtop cannot tell which address you manage this server from, so it cannot check that ${names} will not ban you; make sure that address is in ignoreip (fix fail2ban.ignore) before you connect from it`;
+  const admin = sshClientAddress(conn);
+  if (!admin) return `SSH_CONNECTION does not start with an IP address (${JSON.stringify(conn.slice(0, 60))}): cannot check that ${names} will not ban you; make sure your address is in ignoreip (fix fail2ban.ignore)`;
+  const open = jails.filter((j) => !exemption(after, j, admin));
+  if (open.length === 0) return null;
+  const address = formatIpNet(admin);
+  const bantimes = open.map((j) => {
+    const b = timeSetting(after, j, 'bantime', P.serverDefaults.bantimeSeconds);
+    return `[${j}] ${b.kind === 'bad' ? 'bans' : `bans for ${formatSeconds(b.value)}`}`;
+  });
+  return `YOUR ADDRESS ${address} (this SSH session) is not in ignoreip of ${open.map((j) => `[${j}]`).join(' and ')}: on reload fail2ban reads back the last findtime of log, so your own recent failed logins can ban you at once (${bantimes.join(', ')}). Run fix fail2ban.ignore --arg address=${address} (or your VPN/office range) FIRST`;
 }
 
 export async function planEnableJails(host: Host, ctx: RunContext): Promise<Plan> {
@@ -191,6 +188,10 @@ export async function planEnableJails(host: Host, ctx: RunContext): Promise<Plan
       plan.warnings.push(`[${j.name}]: ${p.text}`);
     }
   }
+
+  // First, so it is the line the admin reads: the one way this fix can lock them out.
+  const self = adminAddressWarning(host, after);
+  if (self) plan.warnings.unshift(self);
 
   const reload = await reloadStep(host, ctx.signal);
   plan.commands = reload.commands;

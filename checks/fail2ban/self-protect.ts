@@ -43,7 +43,7 @@ async function readLog(host: Host, path: string): Promise<{ lines: string[] } | 
 }
 
 /** Which ignoreip entry (or ignoreself) exempts the address in this jail; null when none. */
-function exemption(cfg: MergedConfig, jail: string, admin: IpNet): { text: string; evidence: Evidence[] } | null {
+export function exemption(cfg: MergedConfig, jail: string, admin: IpNet): { text: string; evidence: Evidence[] } | null {
   const ignoreip = textSetting(cfg, jail, 'ignoreip');
   if (ignoreip.kind === 'set') {
     for (const entry of splitWords(ignoreip.value)) {

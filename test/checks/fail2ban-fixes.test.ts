@@ -4,7 +4,9 @@
 // resulting files do to a running server is in fail2ban-fixes-live.test.ts.
 
 import test, { type ExecutionContext } from 'ava';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { fail2banRecidive } from '../../checks/fail2ban/recidive';
 import { fail2banSshdJail } from '../../checks/fail2ban/sshd-jail';
 import { fail2banPolicyCheck } from '../../checks/fail2ban/jail-policy';
@@ -27,8 +29,19 @@ import { changedPaths, copyRoot, read, snapshot, write } from '../fixtures/fix/u
 const ctx: RunContext = { now: new Date('2026-11-28T12:00:00Z'), network: false, signal: new AbortController().signal };
 const LOCAL = '/etc/fail2ban/jail.d/hardtop.local';
 
-function hostOf(root: string, network = false): Host {
-  return createLocalHost({ root, network });
+/**
+ * A sysroot host whose environment is `env` only: enable-jails reads
+ * SSH_CONNECTION, and the test must not depend on how it is run.
+ */
+function hostOf(root: string, network = false, env: Record<string, string> = {}): Host {
+  const host = createLocalHost({ root, network });
+  return new Proxy(host, {
+    get(target, prop) {
+      if (prop === 'env') return (name: string) => env[name];
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 /** A sysroot host that claims to be the live system (root "/"): for plans that differ there. Never applied. */
@@ -42,6 +55,29 @@ function claimsLive(root: string, network = false): Host {
     },
   });
 }
+
+/**
+ * Every jail the REAL `fail2ban-client -d` would start from the tree, with
+ * the ignoreip entries it would send the server: fail2ban's own verdict on
+ * which ignoreip wins, not our model of it.
+ */
+function dumpedIgnoreips(root: string): Map<string, string[]> {
+  const out = execFileSync('fail2ban-client', ['-q', '-c', path.join(root, 'etc/fail2ban'), '-d'], { encoding: 'utf8', timeout: 30000 });
+  const jails = new Map<string, string[]>();
+  for (const line of out.split('\n')) {
+    const words = [...line.matchAll(/'((?:[^'\\]|\\.)*)'/g)].map((m) => m[1]);
+    if (words[0] === 'add') jails.set(words[1], []);
+    else if (words[0] === 'set' && words[2] === 'addignoreip') jails.get(words[1])?.push(...words.slice(3));
+  }
+  return jails;
+}
+
+/** The jails (of the dump) whose ignoreip lacks `entry`. */
+function jailsNotIgnoring(root: string, entry: string): string[] {
+  return [...dumpedIgnoreips(root)].filter(([, ips]) => !ips.includes(entry)).map(([jail]) => jail);
+}
+
+const SSH_FROM = (ip: string) => ({ SSH_CONNECTION: `${ip} 5555 192.0.2.1 22` });
 
 async function applyAndUndo(t: ExecutionContext, root: string, plan: Plan, afterApply: (text: string) => Promise<void>) {
   const host = hostOf(root);
@@ -179,6 +215,7 @@ test('enable-jails on a journald-only Debian 12: backend = systemd, policy value
   t.deepEqual(plan.validate.map((v) => [v.argv, v.stage]), [[['fail2ban-client', '-q', '-c', '{stage}/etc/fail2ban', '-d', '-t'], ['/etc/fail2ban']]]);
   t.deepEqual(plan.commands, [], 'no server runs: nothing to reload');
   t.deepEqual(plan.warnings, [
+    'not in an SSH session (no SSH_CONNECTION): hardtop cannot tell which address you manage this server from, so it cannot check that [sshd] and [recidive] will not ban you; make sure that address is in ignoreip (fix fail2ban.ignore) before you connect from it',
     "[sshd]'s logpath /var/log/auth.log matches no file: sshd logs to the journal only, so [sshd] reads it with backend = systemd",
     '[sshd] bans with iptables-multiport, which needs iptables (not installed): banaction = nftables (nftables is installed)',
     '[recidive] bans with iptables-allports, which needs iptables (not installed): banaction_allports = nftables[type=allports] (nftables is installed)',
@@ -291,6 +328,48 @@ test('enable-jails: fail2ban\'s own test rejects a staged tree it cannot load, a
   t.deepEqual(changedPaths(before, snapshot(root)), []);
 });
 
+test('enable-jails warns FIRST when the admin\'s SSH address is not in ignoreip of the jails it enables; fail2ban.ignore first clears it (fail2ban -d agrees)', async (t) => {
+  const root = copyRoot(t, 'f2b-journald');
+  const ssh = hostOf(root, false, SSH_FROM('203.0.113.7'));
+  const plan = await enableJails.plan(ssh, ctx);
+  t.true(plan.guard?.ok, plan.guard?.reason);
+  t.is(
+    plan.warnings[0],
+    'YOUR ADDRESS 203.0.113.7 (this SSH session) is not in ignoreip of [sshd] and [recidive]: on reload fail2ban reads back the last findtime of log, so your own recent failed logins can ban you at once ([sshd] bans for 1h, [recidive] bans for 1w). Run fix fail2ban.ignore --arg address=203.0.113.7 (or your VPN/office range) FIRST',
+  );
+  t.false(plan.warnings.some((w) => /SSH session/.test(w) && w !== plan.warnings[0]), 'said once');
+  t.false(plan.edits[0].after.includes('203.0.113.7'), 'the address is not exempted behind the admin\'s back');
+
+  // The suggested order: ignore, then enable-jails. No warning, and fail2ban ignores it in both jails.
+  const ignore = await ignoreFix.plan(ssh, ctx, { address: '203.0.113.7' });
+  t.true((await applyPlan(ssh, ignore)).ok);
+  const after = await enableJails.plan(ssh, ctx);
+  t.true(after.guard?.ok, after.guard?.reason);
+  t.false(after.warnings.some((w) => /YOUR ADDRESS|SSH/.test(w)), after.warnings.join('\n'));
+  t.true((await applyPlan(ssh, after)).ok);
+  t.deepEqual([...dumpedIgnoreips(root)].map(([jail, ips]) => [jail, ips.includes('203.0.113.7')]), [
+    ['sshd', true],
+    ['recidive', true],
+  ]);
+});
+
+test('enable-jails: the admin\'s address warning names only the jails that do not exempt it; a range covers it; no SSH session says so', async (t) => {
+  const root = copyRoot(t, 'f2b-journald');
+  write(root, '/etc/fail2ban/jail.local', '[DEFAULT]\nignoreip = 127.0.0.1/8 203.0.113.0/24\n\n[recidive]\nignoreip = 127.0.0.1/8\n');
+  const partial = await enableJails.plan(hostOf(root, false, SSH_FROM('203.0.113.7')), ctx);
+  t.true(partial.guard?.ok, partial.guard?.reason);
+  t.regex(partial.warnings[0], /^YOUR ADDRESS 203\.0\.113\.7 \(this SSH session\) is not in ignoreip of \[recidive\]: .*\(\[recidive\] bans for 1w\)/);
+  write(root, '/etc/fail2ban/jail.local', '[DEFAULT]\nignoreip = 127.0.0.1/8 203.0.113.0/24\n');
+  const covered = await enableJails.plan(hostOf(root, false, SSH_FROM('203.0.113.7')), ctx);
+  t.false(covered.warnings.some((w) => /YOUR ADDRESS|SSH/.test(w)), covered.warnings.join('\n'));
+  const ipv6 = await enableJails.plan(hostOf(root, false, { SSH_CONNECTION: '2001:db8::5 5555 2001:db8::1 22' }), ctx);
+  t.regex(ipv6.warnings[0], /^YOUR ADDRESS 2001:db8::5 \(this SSH session\) is not in ignoreip of \[sshd\] and \[recidive\]/);
+  const odd = await enableJails.plan(hostOf(root, false, { SSH_CONNECTION: 'garbage' }), ctx);
+  t.is(odd.warnings[0], 'SSH_CONNECTION does not start with an IP address ("garbage"): cannot check that [sshd] and [recidive] will not ban you; make sure your address is in ignoreip (fix fail2ban.ignore)');
+  const local = await enableJails.plan(hostOf(root), ctx);
+  t.regex(local.warnings[0], /^not in an SSH session \(no SSH_CONNECTION\): hardtop cannot tell which address/);
+});
+
 test('enable-jails on the live system (root /): fail2ban -t without -d', async (t) => {
   const plan = await enableJails.plan(claimsLive(copyRoot(t, 'f2b-journald')), ctx);
   t.deepEqual(plan.validate[0].argv, ['fail2ban-client', '-q', '-c', '{stage}/etc/fail2ban', '-t']);
@@ -309,6 +388,7 @@ test('ignore: the address joins the merged ignoreip in [DEFAULT] of hardtop.loca
   t.deepEqual(plan.edits.map((e) => [e.path, e.before]), [[LOCAL, null]]);
   t.true(plan.edits[0].after.endsWith('\n[DEFAULT]\nignoreip = 127.0.0.1/8 ::1\n    10.9.0.0/16 2001:db8:1234:5678::9\n'), plan.edits[0].after);
   await applyAndUndo(t, root, plan, async () => {
+    t.deepEqual(jailsNotIgnoring(root, '2001:db8:1234:5678::9'), [], 'fail2ban -d: every jail ignores it');
     const again = await ignoreFix.plan(host, ctx, { address: '2001:db8:1234:5678::9', wide: 'no' });
     t.deepEqual(again.guard, { ok: false, reason: `nothing to do: 2001:db8:1234:5678::9 is already covered by ignoreip 2001:db8:1234:5678::9 (${LOCAL}:5)` });
   });
@@ -333,12 +413,63 @@ test('ignore: refuses garbage, everything, a covered address; a range wider than
   t.deepEqual(wide.warnings.slice(0, 1), ['172.16.0.0/12 is wider than /16: fail2ban.policy will warn about it']);
 });
 
-test('ignore: a jail with its own ignoreip is named in the preview', async (t) => {
+test('ignore: a jail whose own ignoreip (jail.local) replaces [DEFAULT]\'s gets the entry in hardtop.local too; the real fail2ban -d ignores it in every enabled jail', async (t) => {
   const root = copyRoot(t, 'f2b-journald');
-  write(root, '/etc/fail2ban/jail.local', '[sshd]\nenabled = true\nbackend = systemd\nignoreip = 127.0.0.1/8\n');
+  write(root, '/etc/fail2ban/jail.local', '[sshd]\nenabled = true\nbackend = systemd\nignoreip = 127.0.0.1/8\n\n[recidive]\nenabled = true\nbanaction_allports = nftables[type=allports]\n');
+  t.deepEqual(jailsNotIgnoring(root, '192.0.2.7'), ['sshd', 'recidive'], 'before: no jail ignores it');
   const plan = await ignoreFix.plan(hostOf(root), ctx, { address: '192.0.2.7', wide: 'no' });
-  t.true(plan.warnings.includes('[sshd] sets its own ignoreip (/etc/fail2ban/jail.local:4): 192.0.2.7 is not exempt there unless you add it, or %(default/ignoreip)s, to that line'), plan.warnings.join('\n'));
-  t.true(plan.edits[0].after.endsWith('[DEFAULT]\nignoreip = 192.0.2.7\n'));
+  t.true(plan.guard?.ok, plan.guard?.reason);
+  t.true(
+    plan.warnings.includes(
+      "[sshd] sets its own ignoreip (/etc/fail2ban/jail.local:4), which replaces [DEFAULT]'s: /etc/fail2ban/jail.d/hardtop.local sets [sshd] ignoreip to that value plus 192.0.2.7, and from now on decides it (edit it there)",
+    ),
+    plan.warnings.join('\n'),
+  );
+  t.true(plan.edits[0].after.endsWith('\n[DEFAULT]\nignoreip = 192.0.2.7\n\n[sshd]\nignoreip = 127.0.0.1/8 192.0.2.7\n'), plan.edits[0].after);
+  await applyAndUndo(t, root, plan, async () => {
+    t.deepEqual([...dumpedIgnoreips(root)], [
+      ['sshd', ['127.0.0.1/8', '192.0.2.7']],
+      ['recidive', ['192.0.2.7']],
+    ]);
+    t.deepEqual((await ignoreFix.plan(hostOf(root), ctx, { address: '192.0.2.7' })).guard, { ok: false, reason: `nothing to do: 192.0.2.7 is already covered by ignoreip 192.0.2.7 (${LOCAL}:5)` });
+  });
+});
+
+test('ignore: a jail.d .local read after hardtop.local that sets ignoreip wins: refused naming its file:line (fail2ban -d proves the [DEFAULT] line alone would not do)', async (t) => {
+  const root = copyRoot(t, 'f2b-journald');
+  const admin = '/etc/fail2ban/jail.d/zz-admin.local';
+  write(root, admin, '[DEFAULT]\nignoreip = 127.0.0.1/8 ::1\n');
+  const before = snapshot(root);
+  const plan = await ignoreFix.plan(hostOf(root), ctx, { address: '203.0.113.7' });
+  t.deepEqual(plan.guard, {
+    ok: false,
+    reason: `203.0.113.7 would still be banned in [DEFAULT]: its ignoreip is set at ${admin}:2, read after ${LOCAL}, so that line wins; add 203.0.113.7 to it yourself (hardtop does not edit files read after its own)`,
+  });
+  t.deepEqual(plan.edits, []);
+  const outcome = await applyPlan(hostOf(root), plan);
+  t.false(outcome.ok);
+  t.deepEqual(changedPaths(before, snapshot(root)), []);
+  // What the plan used to write: fail2ban itself keeps zz-admin.local's value.
+  write(root, LOCAL, '[DEFAULT]\nignoreip = 127.0.0.1/8 ::1 203.0.113.7\n');
+  t.deepEqual([...dumpedIgnoreips(root)], [['sshd', ['127.0.0.1/8', '::1']]]);
+  fs.rmSync(`${root}${LOCAL}`);
+
+  // A later file setting a jail's own ignoreip: the same, named for that jail.
+  write(root, admin, '[sshd]\nignoreip = 127.0.0.1/8\n');
+  t.deepEqual((await ignoreFix.plan(hostOf(root), ctx, { address: '203.0.113.7' })).guard, {
+    ok: false,
+    reason: `203.0.113.7 would still be banned in [sshd]: its ignoreip is set at ${admin}:2, read after ${LOCAL}, so that line wins; add 203.0.113.7 to it yourself (hardtop does not edit files read after its own)`,
+  });
+
+  // An admin file that sorts BEFORE hardtop.local loses to it: applied, and fail2ban ignores the address.
+  fs.rmSync(`${root}${admin}`);
+  write(root, '/etc/fail2ban/jail.d/aa-admin.local', '[DEFAULT]\nignoreip = 127.0.0.1/8 ::1\n');
+  const ok = await ignoreFix.plan(hostOf(root), ctx, { address: '203.0.113.7' });
+  t.true(ok.guard?.ok, ok.guard?.reason);
+  t.true(ok.edits[0].after.endsWith('\n[DEFAULT]\nignoreip = 127.0.0.1/8 ::1 203.0.113.7\n'), ok.edits[0].after);
+  await applyAndUndo(t, root, ok, async () => {
+    t.deepEqual([...dumpedIgnoreips(root)], [['sshd', ['127.0.0.1/8', '::1', '203.0.113.7']]]);
+  });
 });
 
 // ---------------------------------------------------------------------------
