@@ -1,12 +1,15 @@
 // updates.pending.all (info): how many updates of any kind are waiting, each
-// as an item, computed from apt's lists as updates.pending.security is.
+// as an item: on apt systems computed from apt's lists as
+// updates.pending.security is; on dnf systems asked of dnf from its cache
+// (dnf-pending.ts, live system only).
 
 import type { Check, Item, RunContext } from '../../src/core/types';
 import { APT_LISTS } from './apt-lists';
 import { DPKG_STATUS } from './dpkg';
+import { detectDnf, noPackageManagerReason } from './dnf';
+import { dnfPendingAll } from './dnf-pending';
 import { finding, guardedCheck, listSome } from './finding';
 import { describeSource, describeUpdate, listsAge, NOT_MODELLED, readPendingUpdates, updateEvidence, type PendingUpdate } from './pending';
-import { notAptReason } from './pending-security';
 import { updatesPolicy } from './policy';
 
 function item(u: PendingUpdate): Item {
@@ -19,14 +22,17 @@ export const pendingAll: Check = guardedCheck({
   area: 'updates',
   title: 'Pending updates',
   severity: 'info',
-  watch: [DPKG_STATUS, APT_LISTS, '/etc/apt/preferences.d'],
+  watch: [DPKG_STATUS, APT_LISTS, '/etc/apt/preferences.d', '/var/cache/dnf', '/var/cache/libdnf5', '/var/lib/rpm'],
   interval: 3600,
   timeoutMs: 120_000,
   async run(host, ctx: RunContext) {
     const reading = await readPendingUpdates(host);
     switch (reading.kind) {
-      case 'no-dpkg':
-        return finding(pendingAll, 'skip', await notAptReason(host));
+      case 'no-dpkg': {
+        const dnf = await detectDnf(host);
+        if (dnf) return dnfPendingAll(pendingAll, host, dnf, ctx);
+        return finding(pendingAll, 'skip', await noPackageManagerReason(host));
+      }
       case 'error':
         return finding(pendingAll, 'error', reading.summary, reading.evidence);
       case 'no-lists':

@@ -4,7 +4,6 @@
 // security archive (assets/policy/updates.json "pending").
 
 import type { Check, Evidence, Item, RunContext } from '../../src/core/types';
-import type { Host } from '../../src/host/host';
 import { finding, guardedCheck, listSome } from './finding';
 import { APT_LISTS } from './apt-lists';
 import { detectDnf, noPackageManagerReason } from './dnf';
@@ -14,17 +13,6 @@ import { describeSource, describeUpdate, listsAge, NOT_MODELLED, readPendingUpda
 import { updatesPolicy } from './policy';
 
 const POLICY = updatesPolicy.pending;
-
-/**
- * Why updates.pending.all skips a non-apt system. dnf's count of all pending
- * updates (`dnf list --upgrades`) is not wired up; the security ones are
- * (updates.pending.security, on the live system).
- */
-export async function notAptReason(host: Host): Promise<string> {
-  const dnf = await detectDnf(host);
-  if (!dnf) return noPackageManagerReason(host);
-  return `${dnf.flavour} system: the count of all pending updates is not checked yet (security updates: see updates.pending.security)`;
-}
 
 function securityItem(u: PendingUpdate): Item {
   const sec = u.security;
@@ -39,7 +27,7 @@ export const pendingSecurity: Check = guardedCheck({
   area: 'updates',
   title: 'No security updates are pending',
   severity: 'high',
-  watch: [DPKG_STATUS, APT_LISTS, '/etc/apt/preferences.d', '/var/cache/dnf', '/var/lib/rpm'],
+  watch: [DPKG_STATUS, APT_LISTS, '/etc/apt/preferences.d', '/var/cache/dnf', '/var/cache/libdnf5', '/var/lib/rpm'],
   interval: 3600,
   timeoutMs: 120_000,
   async run(host, ctx: RunContext) {

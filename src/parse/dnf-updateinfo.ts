@@ -21,7 +21,9 @@ export interface DnfAdvisoryLine {
 
 export interface ParsedUpdateinfo {
   advisories: DnfAdvisoryLine[];
-  /** Non-empty lines that are not advisories (dnf chatter without -q, or something unexpected), with their line numbers. */
+  /** dnf's own remark without -q: "Last metadata expiration check: 0:00:02 ago on …". */
+  notes: { line: number; text: string }[];
+  /** Non-empty lines that are neither (something unexpected), with their line numbers. */
   other: { line: number; text: string }[];
 }
 
@@ -35,10 +37,14 @@ export function nevraName(nevra: string): string {
 }
 
 export function parseDnfUpdateinfoList(text: string): ParsedUpdateinfo {
-  const out: ParsedUpdateinfo = { advisories: [], other: [] };
+  const out: ParsedUpdateinfo = { advisories: [], notes: [], other: [] };
   text.split('\n').forEach((raw, i) => {
     const line = raw.replace(/\r$/, '');
     if (line.trim() === '') return;
+    if (line.startsWith('Last metadata expiration check: ')) {
+      out.notes.push({ line: i + 1, text: line });
+      return;
+    }
     const m = LINE.exec(line);
     if (!m) {
       out.other.push({ line: i + 1, text: line });
@@ -49,9 +55,16 @@ export function parseDnfUpdateinfoList(text: string): ParsedUpdateinfo {
   return out;
 }
 
-/** Repositories dnf skipped for want of a metadata cache (stderr of a -C run). */
+/**
+ * Repositories dnf skipped for want of a metadata cache (stderr of a -C run):
+ * dnf 4 says "no cache for 'baseos'" (dnf/repo.py), dnf5 "no cache for
+ * repository \"fedora\"" (libdnf5/repo/repo_sack.cpp).
+ */
 export function reposWithoutCache(stderr: string): string[] {
   const names: string[] = [];
-  for (const m of stderr.matchAll(/no cache for '([^']+)'/g)) if (!names.includes(m[1])) names.push(m[1]);
+  for (const m of stderr.matchAll(/no cache for (?:repository )?(?:'([^']+)'|"([^"]+)")/g)) {
+    const name = m[1] ?? m[2];
+    if (!names.includes(name)) names.push(name);
+  }
   return names;
 }
