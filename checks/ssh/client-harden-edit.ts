@@ -11,12 +11,17 @@
 //   drop-in that sorts first (00-hardtop.conf), with no Host line of its own:
 //   the package's file stays untouched for upgrades;
 // - else into a marked block at the very top of ssh_config;
-// - an earlier line that would still win over ours is commented out with a
-//   marker: one for every host (in the main file above the Include, or in a
-//   drop-in that sorts before ours), and a host-specific one that makes ssh
-//   offer a weak algorithm to its hosts (what ssh.client.algorithms flags).
-//   A host-specific PasswordAuthentication is left: the check does not judge
-//   it and it is usually a deliberate exception; the plan names it;
+// - an earlier line for every host that would still win over ours (in the
+//   main file above the Include, or in a drop-in that sorts before ours) is
+//   commented out with a marker;
+// - a Host- or Match-scoped line is never changed, even one that makes ssh
+//   offer a weak algorithm to its hosts: it is a deliberate exception (old
+//   network gear that only speaks SHA-1 key exchange), and commenting it out
+//   cuts off access to that device. The plan names each one (the client
+//   checks keep reporting them);
+// - the algorithm options are written in the removal form (`-weak,…`), see
+//   fix-client-harden.ts removalValue: an explicit HostKeyAlgorithms list
+//   would switch off ssh's known_hosts key-type preference;
 // - options ssh removed or ignores (UseRoaming, Protocol, Cipher …) are
 //   commented out wherever they are in the system files; old aliases
 //   (ChallengeResponseAuthentication …) are renamed to their keyword.
@@ -212,8 +217,12 @@ export async function computeClientHardenEdit(input: ClientHardenInput): Promise
     }
   }
 
-  // Host-specific lines that make ssh offer a weak algorithm to their hosts:
-  // those read before the value every host gets (later ones never count).
+  // Host-specific lines that make ssh offer a weak algorithm to their hosts
+  // (those read before the value every host gets; later ones never count)
+  // are LEFT ALONE and named: they are almost always deliberate exceptions
+  // (`Host old-switch` + `KexAlgorithms +diffie-hellman-group1-sha1`), and
+  // taking one away cuts off access to that device. ssh.client.algorithms
+  // keeps reporting them.
   for (const key of input.algorithmKeys) {
     const all = withOurs.directives.filter((d) => d.key === key);
     const winner = written.get(key) ?? universalValue({ configs: [withOurs] }, key)?.directive;
@@ -222,7 +231,9 @@ export async function computeClientHardenEdit(input: ClientHardenInput): Promise
       if (isOurs(d) || isUniversal(withOurs, d) || index.get(d)! > limit) continue;
       const weak = input.weakOf(d);
       if (weak.length === 0) continue;
-      act({ kind: 'disable', file: d.file, line: d.line, text: d.text, why: `${whereApplies(withOurs, d)} would still be offered ${weak.join(', ')}, a weak algorithm (ssh.client.algorithms flags it)` });
+      notes.push(
+        `${d.file}:${oldLine(d)} "${d.text}" left alone: ${whereApplies(withOurs, d)} is still offered ${weak.join(', ')} (a host-specific exception, usually for old equipment); ssh.client.algorithms still reports it. Remove it by hand once that host no longer needs it`,
+      );
     }
   }
 

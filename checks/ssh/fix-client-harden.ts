@@ -2,12 +2,13 @@
 // machine, in the system-wide /etc/ssh/ssh_config.
 //
 //   PasswordAuthentication no and KbdInteractiveAuthentication no for every
-//   host, and strong KexAlgorithms / Ciphers / MACs / HostKeyAlgorithms /
-//   PubkeyAcceptedAlgorithms / CASignatureAlgorithms (assets/policy/ssh.json
-//   client.harden, cut down to what this ssh supports), written where ssh
-//   reads them first (client-harden-edit.ts); obsolete options commented out,
-//   old aliases renamed. Only what the ssh.client.* checks would flag is
-//   written: an admin's own strong list is left alone.
+//   host, and KexAlgorithms / Ciphers / MACs / HostKeyAlgorithms /
+//   PubkeyAcceptedAlgorithms / CASignatureAlgorithms without their weak
+//   names, in the removal form `-weak,…` (removalValue says why), written
+//   where ssh reads them first (client-harden-edit.ts); obsolete options
+//   commented out, old aliases renamed. Only what the ssh.client.* checks
+//   would flag is written: an admin's own strong list is left alone, and so
+//   is every Host/Match-scoped exception (named in the plan).
 //
 // Users' ~/.ssh/config files are read first by ssh and can override all of
 // this for their owner; they belong to the users and are never rewritten:
@@ -25,7 +26,7 @@
 
 import type { Fix, FileEdit, Plan, RunContext, Validation } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
-import { canonicalSshKey, hostOverrides, universalValue, whereApplies, type SshConfig, type SshConfigDirective } from '../../src/parse/ssh-config';
+import { canonicalSshKey, hostOverrides, loadSshConfig, universalValue, whereApplies, type SshConfig, type SshConfigDirective } from '../../src/parse/ssh-config';
 import { tokenizeSshdLine } from '../../src/parse/sshd-config';
 import { emptyPlan, refuse } from '../updates/fix-plan';
 import { thrownMessage } from '../updates/finding';
@@ -34,7 +35,8 @@ import { loadClientState, parseSshG, SSH_CONFIG, userNames, type ClientDefaults,
 import { chooseClientPlacement, computeClientHardenEdit } from './client-harden-edit';
 import { clientDeprecatedEntry, clientPolicy, type WeakListName } from './client-policy';
 import { plainFileProblem } from './fix-harden';
-import type { Setting } from './harden-edit';
+import { overlaySource, type Setting } from './harden-edit';
+import { staleConfigReason } from './stage-fresh';
 import { assembleAlgorithms } from './policy';
 import { hostSource } from './server-config';
 
@@ -83,10 +85,22 @@ export function rewriteClientForStage(text: string, stage: string): string {
     .join('\n');
 }
 
-/** Write every file the (edited) configuration reads into the stage, rewritten. */
-export function clientStagePreparer(after: SshConfig): NonNullable<Validation['prepareStage']> {
+async function writeClientStage(host: Host, stage: string, files: readonly { path: string; text: string }[]): Promise<void> {
+  for (const f of files) await host.writeReal(stage + f.path, rewriteClientForStage(f.text, stage));
+}
+
+/**
+ * At apply time: read the configuration again from the machine with the
+ * plan's edits (`edited`) in, refuse if any file differs from what the plan
+ * saw (`after`; stage-fresh.ts says why), then write every file it reads
+ * into the stage, rewritten.
+ */
+export function clientStagePreparer(after: SshConfig, edited: ReadonlyMap<string, string>): NonNullable<Validation['prepareStage']> {
   return async (host, stage) => {
-    for (const f of after.files) await host.writeReal(stage + f.path, rewriteClientForStage(f.text, stage));
+    const fresh = await loadSshConfig(after.main, overlaySource(hostSource(host), edited), { kind: 'system' });
+    const stale = staleConfigReason(after.files, fresh.files);
+    if (stale) throw new Error(stale);
+    await writeClientStage(host, stage, fresh.files);
   };
 }
 
@@ -120,6 +134,12 @@ async function wantedSettings(host: Host, ctx: RunContext, system: SshConfig, de
     const base = defaultsOf(defaults, option.key);
     const current = u ? assembleAlgorithms(base, u.directive.args[0] ?? '') : base;
     if (weakNames(current, option.weakList as WeakListName).length === 0) continue;
+    // The removal form: this ssh's own default list minus the weak names.
+    const removal = removalValue(base, current, option.weakList as WeakListName);
+    if (removal !== null) {
+      settings.push({ keyword: option.keyword, value: removal });
+      continue;
+    }
     const entry = clientPolicy.harden.lists.entries.find((e) => e.keyword.toLowerCase() === option.key);
     if (!entry) return { refuse: `no ${option.keyword} list in the policy (assets/policy/ssh.json client.harden)` };
     const supported = await supportedNames(host, entry.query, ctx);
@@ -129,6 +149,32 @@ async function wantedSettings(host: Host, ctx: RunContext, system: SshConfig, de
     settings.push({ keyword: option.keyword, value: names.join(',') });
   }
   return { settings };
+}
+
+/**
+ * `-weak1,weak2,…`: the weak names of this ssh's compiled-in list and of the
+ * value in force now, removed from the compiled-in list. Written instead of
+ * an explicit list because ssh then keeps preferring the host key types
+ * already in known_hosts (sshconnect2.c: use_known_hosts_order only when
+ * HostKeyAlgorithms is unset or starts with - or +): an explicit list asks
+ * a server whose known_hosts entry is ECDSA or RSA for ed25519 first, and
+ * BatchMode / StrictHostKeyChecking=yes connections (backups, git, Ansible)
+ * fail. It also follows OpenSSH upgrades (new strong defaults come in, the
+ * weak ones stay out). null when the result would not be a usable strong
+ * list (then the policy's explicit list is written).
+ */
+export function removalValue(defaults: readonly string[], current: readonly string[], weakList: WeakListName): string | null {
+  const weak = [...new Set(weakNames([...defaults, ...current], weakList).map((w) => w.name))];
+  if (weak.length === 0) return null;
+  const value = `-${weak.join(',')}`;
+  const result = assembleAlgorithms(defaults, value);
+  return result.length > 0 && weakNames(result, weakList).length === 0 ? value : null;
+}
+
+/** What ssh prints (ssh -G) for a value written: the list assembled from its defaults. */
+function expectedShown(setting: Setting, defaults: ClientDefaults): string {
+  const option = ALGORITHM_OPTIONS.find((o) => o.key === setting.keyword.toLowerCase());
+  return option ? assembleAlgorithms(defaultsOf(defaults, option.key), setting.value).join(',') : setting.value;
 }
 
 /** Each user's ~/.ssh/config that keeps something the policy turns off: reported, never rewritten. */
@@ -167,7 +213,7 @@ export async function effectiveWithSsh(host: Host, after: SshConfig, ctx: RunCon
   }
   try {
     if (!SAFE_STAGE.test(tmp.path)) return { ok: false, reason: 'the staging directory path has characters ssh would misread' };
-    await clientStagePreparer(after)(host, tmp.path);
+    await writeClientStage(host, tmp.path, after.files);
     if (after.missing) await host.writeReal(tmp.path + after.main, '');
     const r = await host.exec('ssh', ['-G', '-F', tmp.path + after.main, CLIENT_PROBE_HOST], { cwd: tmp.path, timeoutMs: 10_000, signal: ctx.signal });
     if (r.spawnError) return { ok: false, reason: `cannot run ssh: ${r.spawnError}` };
@@ -235,18 +281,18 @@ export const hardenClient: Fix = {
     // The real client on the edited copy must give every host what was written.
     const seen = await effectiveWithSsh(host, edit.after, ctx);
     if (!seen.ok) return refuse(plan, seen.reason);
-    const wrong = settings.filter((s) => (seen.values[s.keyword.toLowerCase()] ?? '').toLowerCase() !== s.value.toLowerCase());
+    const wrong = settings.filter((s) => (seen.values[s.keyword.toLowerCase()] ?? '').toLowerCase() !== expectedShown(s, defaults).toLowerCase());
     if (wrong.length > 0) {
       return refuse(plan, `ssh -G on the edited copy does not show the new values (${wrong.map((s) => `${s.keyword}: ${seen.values[s.keyword.toLowerCase()] ?? 'nothing'}`).join('; ')}): not changing anything`);
     }
-    if (settings.length > 0) plan.warnings.push(`ssh -G on the edited copy shows, for every host: ${settings.map((s) => `${s.keyword} ${s.value}`).join('; ')}`);
+    if (settings.length > 0) plan.warnings.push(`ssh -G on the edited copy shows, for every host: ${settings.map((s) => `${s.keyword} ${expectedShown(s, defaults)}`).join('; ')}`);
 
     plan.validate.push({
       argv: ['ssh', '-G', '-F', `{stage}${SSH_CONFIG}`, CLIENT_PROBE_HOST],
       describe: `ssh -G -F ${SSH_CONFIG} ${CLIENT_PROBE_HOST} (the real client parses a staged copy of /etc/ssh with the change)`,
       stage: ['/etc/ssh'],
       timeoutMs: 10_000,
-      prepareStage: clientStagePreparer(edit.after),
+      prepareStage: clientStagePreparer(edit.after, edit.texts),
     });
     plan.warnings.push('ssh reads its configuration at every run: nothing to reload; it applies to the next ssh started');
     return plan;

@@ -5,9 +5,11 @@
 //   HostKeyAlgorithms (assets/policy/ssh-harden.json, cut down to what this
 //   OpenSSH supports and the host keys it loads), written where sshd reads
 //   them first (harden-edit.ts), obsolete options commented out. A Match
-//   block that sets one of the four options otherwise (passwords back on for
-//   10.0.0.0/8, say) has that line commented out too: no drop-in can beat a
-//   Match block (harden-edit.ts says why this, not a refusal).
+//   block that sets one of the four options otherwise (passwords for
+//   `Match Group sftponly`, say) is left alone and named in the plan: its
+//   accounts' logins are never tested by commit-confirm. `--arg match=scrub`
+//   comments such lines out too, except in blocks with ForceCommand or
+//   ChrootDirectory (harden-edit.ts says why).
 //
 // Only what is not already right is written: an admin's own strong list, or
 // a setting that already passes, is left alone.
@@ -23,20 +25,22 @@
 //   risk      'lockout-risk': the CLI applies it commit-confirmed (the change
 //             reverts by itself unless confirmed from a NEW ssh login).
 
-import type { FileEdit, Fix, Plan, RunContext, Validation } from '../../src/core/types';
+import type { FileEdit, Fix, FixArgs, Plan, RunContext, Validation } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
 import { allGlobal, canonicalKey, effectiveDirective, loadSshdConfig, tokenizeSshdLine, type SshdConfig } from '../../src/parse/sshd-config';
 import { emptyPlan, refuse } from '../updates/fix-plan';
 import { thrownMessage } from '../updates/finding';
 import { ALGORITHM_OPTIONS, decideList, hostKeyTypes, supportedNames } from './harden-algorithms';
-import { choosePlacement, computeHardenEdit, overlaySource, type Setting } from './harden-edit';
+import { choosePlacement, computeHardenEdit, overlaySource, type KeptMatchLine, type MatchPolicy, type Setting } from './harden-edit';
 import { lockoutGuard, type ConfigGetter } from './harden-guard';
 import { hardenPolicy } from './harden-policy';
 import { reloadPlan } from './harden-reload';
 import { assembleAlgorithms, sshPolicy } from './policy';
 import { hostSource, loadServerState, normaliseValue, SSHD_CONFIG } from './server-config';
 import { detectServer } from './server-presence';
-import { derelativise, hostKeyPaths, rewriteForStage } from './server-sshd-t';
+import { staleConfigReason } from './stage-fresh';
+import { derelativise, hostKeyPaths, rewriteForStage, runSshdT } from './server-sshd-t';
+import { sshdTValue } from '../../src/parse/sshd-t';
 
 export const HARDEN_FIX_ID = 'ssh.server.harden';
 
@@ -45,6 +49,25 @@ const ACCUMULATING = new Set(['allowusers', 'denyusers', 'allowgroups', 'denygro
 
 /** Keys the guard cannot evaluate per Match block; a block setting one is named in the plan. */
 const KEY_SETTINGS_IN_MATCH = ['pubkeyauthentication', 'authorizedkeysfile', 'authorizedkeyscommand', 'authenticationmethods'];
+
+/** The check that judges each option a Match block may turn back on. */
+const CHECK_OF_KEY: Record<string, string> = {
+  permitrootlogin: 'ssh.server.root-login',
+  passwordauthentication: 'ssh.server.password-auth',
+  kbdinteractiveauthentication: 'ssh.server.kbd-interactive',
+  permitemptypasswords: 'ssh.server.empty-passwords',
+};
+
+/** The plan's line for a Match-block line left as it is. */
+export function keptMatchWarning(k: KeptMatchLine, policy: MatchPolicy): string {
+  const d = k.directive;
+  const head = `${d.file}:${d.line}: "${d.text}" left alone: ${k.block.text} (${k.block.file}:${k.block.line}) gives ${d.keyword} ${d.args.join(' ')} to ${k.who}`;
+  const check = CHECK_OF_KEY[d.key] ? `; ${CHECK_OF_KEY[d.key]} still reports it` : '';
+  if (k.restrictedBy.length > 0) {
+    return `${head}${check}. Not changed${policy === 'scrub' ? ' even with match=scrub' : ', nor with match=scrub'}: the block also sets ${k.restrictedBy.join(', ')}, a restricted-account setup whose logins the commit-confirm never tests; change it by hand if you mean it`;
+  }
+  return `${head}${check}. To take it away too: --arg match=scrub (those logins are not tested by the commit-confirm, which only checks yours)`;
+}
 
 export const COMMIT_CONFIRMED_NOTE =
   'lockout-risk: applied commit-confirmed. After the reload, open a NEW ssh login and run `hardtop confirm` within the window (default 120 s), or the change reverts by itself and sshd reloads';
@@ -85,12 +108,20 @@ async function currentConfig(host: Host, ctx: RunContext, parsed: SshdConfig): P
   };
 }
 
-/** The staged copy must read its own files only: rewrite paths into it, copy keys kept outside /etc/ssh. */
-export function stagePreparer(after: SshdConfig): Validation['prepareStage'] {
+/**
+ * The staged copy must read its own files only: rewrite paths into it, copy
+ * keys kept outside /etc/ssh. The configuration is read again from the
+ * machine with the plan's edits (`edited`) in, and the apply is refused if
+ * any file differs from what the plan saw (`after`; stage-fresh.ts says why).
+ */
+export function stagePreparer(after: SshdConfig, edited: ReadonlyMap<string, string>): Validation['prepareStage'] {
   return async (host, stage) => {
-    for (const f of after.files) await host.writeReal(stage + f.path, rewriteForStage(f.text, stage));
-    const keys = new Set(hostKeyPaths(after).paths);
-    for (const d of after.directives) if (d.match === null && d.key === 'hostcertificate' && d.args[0]) keys.add(derelativise(d.args[0]));
+    const fresh = await loadSshdConfig(after.main, overlaySource(hostSource(host), edited));
+    const stale = staleConfigReason(after.files, fresh.files);
+    if (stale) throw new Error(stale);
+    for (const f of fresh.files) await host.writeReal(stage + f.path, rewriteForStage(f.text, stage));
+    const keys = new Set(hostKeyPaths(fresh).paths);
+    for (const d of fresh.directives) if (d.match === null && d.key === 'hostcertificate' && d.args[0]) keys.add(derelativise(d.args[0]));
     for (const p of keys) {
       if (p.startsWith('/etc/ssh/')) continue; // copied with the tree, modes kept
       const bytes = await host.readBytes(p).catch(() => null);
@@ -125,18 +156,28 @@ export const hardenServer: Fix = {
   title: 'Harden the SSH server (no root or password logins, strong algorithms)',
   area: 'ssh',
   risk: 'lockout-risk',
+  params: [
+    {
+      name: 'match',
+      describe: 'scrub: also comment out Match-block lines that turn passwords or root logins back on for some connections (never in blocks with ForceCommand or ChrootDirectory); left out: those lines stay and are listed',
+      pattern: /^(keep|scrub)$/,
+      optional: true,
+    },
+  ],
+  // The four auth checks also judge the Match blocks a plan may deliberately
+  // leave (SFTP customers with passwords): re-run after the apply they would
+  // roll back a change that did exactly what the plan said. So they are added
+  // per plan (Plan.verifies) only when it leaves no Match line behind; either
+  // way sshd -T on the edited copy confirms every written value while planning.
   verifies: [
-    'ssh.server.root-login',
-    'ssh.server.password-auth',
-    'ssh.server.kbd-interactive',
-    'ssh.server.empty-passwords',
     'ssh.server.kex',
     'ssh.server.ciphers',
     'ssh.server.macs',
     'ssh.server.host-key-algorithms',
   ],
-  async plan(host, ctx): Promise<Plan> {
+  async plan(host, ctx, args?: FixArgs): Promise<Plan> {
     let plan = emptyPlan(hardenServer);
+    const matchPolicy: MatchPolicy = args?.match === 'scrub' ? 'scrub' : 'keep';
     const presence = await detectServer(host);
     if (presence.kind !== 'installed') return refuse(plan, `${presence.summary}: nothing to harden`);
 
@@ -167,9 +208,13 @@ export const hardenServer: Fix = {
     // 2. Where and how.
     const dirStat = await host.stat(hardenPolicy.dropIn.slice(0, hardenPolicy.dropIn.lastIndexOf('/'))).catch(() => null);
     const placement = choosePlacement(parsed, hardenPolicy.dropIn, dirStat?.kind === 'dir');
-    const edit = await computeHardenEdit({ cfg: parsed, source, placement, settings, matchScrub, removeEffects: new Set(hardenPolicy.removeEffects.effects) });
+    const edit = await computeHardenEdit({ cfg: parsed, source, placement, settings, matchScrub, matchPolicy, removeEffects: new Set(hardenPolicy.removeEffects.effects) });
     if (!edit.ok) return refuse(plan, edit.reason);
-    if (edit.texts.size === 0) return refuse(plan, 'nothing to change: the SSH server already follows the policy');
+    if (edit.texts.size === 0) {
+      plan.warnings.push(...edit.keptMatch.map((k) => keptMatchWarning(k, matchPolicy)));
+      const left = edit.keptMatch.length;
+      return refuse(plan, left === 0 ? 'nothing to change: the SSH server already follows the policy' : `nothing to change: the global settings follow the policy; ${left} Match-block line${left === 1 ? '' : 's'} left alone (see the warnings)`);
+    }
 
     const edits: FileEdit[] = [];
     const originals = new Map(parsed.files.map((f) => [f.path, f.text]));
@@ -185,11 +230,28 @@ export const hardenServer: Fix = {
       if (a.kind === 'disable') plan.warnings.push(`${a.file}:${a.line}: "${a.text}" commented out: ${a.why ?? 'it would win over the new setting (sshd uses the first value)'}`);
     }
     plan.warnings.push(...edit.notes);
+    plan.warnings.push(...edit.keptMatch.map((k) => keptMatchWarning(k, matchPolicy)));
+    if (edit.keptMatch.length === 0) plan.verifies = [...(hardenServer.verifies ?? []), ...Object.values(CHECK_OF_KEY)];
 
     // 3. The configuration as sshd will read it after the change.
     const afterOverlay = new Map(edits.map((e) => [e.path, e.after]));
     const after = await loadSshdConfig(SSHD_CONFIG, overlaySource(source, afterOverlay));
     const written = new Map(settings.map((s) => [s.keyword.toLowerCase(), s.value]));
+    // The real sshd on a staged copy of the edited files must print what was
+    // written (it stands in for re-running the auth checks after the apply:
+    // those also judge the Match blocks this plan leaves alone, see `verifies`).
+    const seen = await runSshdT(host, after, ctx);
+    if (seen.kind === 'rejected') {
+      const f = seen.fatal[0];
+      return refuse(plan, `sshd -T refuses the edited configuration: ${f.file ? `${f.file}${f.line ? `:${f.line}` : ''}: ` : ''}${f.message}`);
+    }
+    if (seen.kind === 'unavailable') plan.warnings.push(`the edited configuration could not be cross-checked with sshd -T (${seen.reason}); sshd -t still validates it before it is written`);
+    else {
+      const wrong = settings.filter((s) => (sshdTValue(seen.t, s.keyword) ?? '').toLowerCase() !== s.value.toLowerCase());
+      if (wrong.length > 0) {
+        return refuse(plan, `sshd -T on the edited copy does not show the new values (${wrong.map((s) => `${s.keyword}: ${sshdTValue(seen.t, s.keyword) ?? 'nothing'}`).join('; ')}): not changing anything`);
+      }
+    }
     const afterGet: ConfigGetter = (key) => written.get(key.toLowerCase()) ?? current.get(key);
     // Options whose lines were commented out (Match blocks included), by key, aliases resolved.
     const scrubbed = new Set(
@@ -227,7 +289,7 @@ export const hardenServer: Fix = {
       describe: `sshd -t -f ${SSHD_CONFIG} (on a staged copy of /etc/ssh with the change)`,
       stage: ['/etc/ssh'],
       timeoutMs: 15_000,
-      prepareStage: stagePreparer(after),
+      prepareStage: stagePreparer(after, afterOverlay),
     });
     const reload = await reloadPlan(host, after);
     plan.commands.push(...reload.commands);

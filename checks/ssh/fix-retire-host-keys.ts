@@ -173,7 +173,7 @@ export const retireHostKeys: Fix = {
       describe: `sshd -t -f ${SSHD_CONFIG} (on a staged copy without the old keys)`,
       stage: ['/etc/ssh'],
       timeoutMs: 30_000,
-      prepareStage: stagePreparer(after),
+      prepareStage: stagePreparer(after, texts),
     });
     const reload = await reloadPlan(host, after);
     plan.commands.push(...reload.commands);

@@ -175,7 +175,7 @@ export const rotateHostKeys: Fix = {
 
     // 3. Validate the configuration that will be live, with stand-in keys at the new paths.
     const after = await loadSshdConfig(SSHD_CONFIG, overlaySource(source, text.texts));
-    const prepare = stagePreparer(after);
+    const prepare = stagePreparer(after, text.texts);
     plan.validate.push({
       argv: ['sshd', '-t', '-f', `{stage}${SSHD_CONFIG}`, ...(await defaultKeyArgs(host, after))],
       describe: `sshd -t -f ${SSHD_CONFIG} (on a staged copy with the new HostKey lines and stand-in keys of the same type and size)`,

@@ -15,15 +15,17 @@
 //   drop-in that sorts before ours, or in the main file above the Include;
 //   or in a Match All block) is commented out with a marker naming where the
 //   value now lives, never deleted, so the admin can see what happened;
-// - so is a line in any other Match block that sets one of these options
-//   differently (`Match Address 10.0.0.0/8` + `PasswordAuthentication yes`):
-//   a Match block overrides the global values for its connections, so no
-//   drop-in can beat it. Refusing instead would leave the admin no one-key
-//   way to what they asked for (passwords and root logins off for EVERY
-//   connection; the checks flag such a block as a failure). The preview
-//   shows each such line with the block it is in, commit-confirmed and
-//   `hardtop undo` put it back, and an exception the admin really wants can
-//   be written back by hand, where the check will name it with its line;
+// - a line in any other Match block that sets one of these options
+//   differently (`Match Group sftponly` + `PasswordAuthentication yes`) is
+//   LEFT ALONE by default and named in the plan (who it matches, file:line):
+//   such blocks are usually deliberate (SFTP customers with passwords, a
+//   backup host's forced-command root login), and commit-confirm only tests
+//   the admin's own new login, so taking them away would lock those accounts
+//   out with nothing reverting it. The checks keep flagging them. Only with
+//   matchPolicy 'scrub' (the fix's `--arg match=scrub`) are they commented
+//   out, and even then never in a block that also sets ForceCommand or
+//   ChrootDirectory: that block is a restricted-account setup whose login
+//   method IS its purpose, and nothing in the apply would notice it broke;
 // - options this OpenSSH removed (UseRoaming is fatal in sshd_config) or
 //   ignores are commented out with a marker wherever they are; old aliases
 //   (ChallengeResponseAuthentication …) are renamed to their keyword.
@@ -42,6 +44,7 @@ import {
   type SshdConfig,
   type SshdDirective,
   type SshdInclude,
+  type SshdMatchBlock,
 } from '../../src/parse/sshd-config';
 import type { DeprecatedEffect } from './policy';
 import { deprecatedEntry } from './policy';
@@ -111,6 +114,8 @@ export type HardenEdit =
       actions: LineAction[];
       /** Things the admin should know that the edit does not change. */
       notes: string[];
+      /** Match-block lines that give these options otherwise and were left as they are. */
+      keptMatch: KeptMatchLine[];
     }
   | { ok: false; reason: string };
 
@@ -192,6 +197,52 @@ function renameKeyword(raw: string, from: string, to: string): string | null {
   return `${lead}${to}${raw.slice(lead.length + from.length)}`;
 }
 
+/** A Match-block line the edit leaves alone although it sets an option otherwise. */
+export interface KeptMatchLine {
+  directive: SshdDirective;
+  block: SshdMatchBlock;
+  /** Who the block matches, in words ("members of group sftponly"). */
+  who: string;
+  /** Set when even 'scrub' leaves it: the restricting lines (ForceCommand internal-sftp …). */
+  restrictedBy: string[];
+}
+
+export type MatchPolicy = 'keep' | 'scrub';
+
+const CRITERION_WORDS: Record<string, string> = {
+  user: 'accounts',
+  group: 'members of group',
+  address: 'connections from',
+  localaddress: 'connections to local address',
+  localport: 'connections on local port',
+  host: 'clients whose host name is',
+  rdomain: 'connections in routing domain',
+};
+
+/** Who a Match block singles out, in words: "members of group sftponly and connections from 10.0.0.0/8". */
+export function describeMatch(block: SshdMatchBlock): string {
+  const parts: string[] = [];
+  const args = block.criteria.flatMap((a) => {
+    const eq = a.indexOf('=');
+    return eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a];
+  });
+  for (let i = 0; i < args.length; i += 2) {
+    const key = args[i].toLowerCase();
+    const value = args[i + 1];
+    if (value === undefined) parts.push(args[i]);
+    else parts.push(`${CRITERION_WORDS[key] ?? key} ${value}`);
+  }
+  return parts.length > 0 ? parts.join(' and ') : block.text;
+}
+
+/**
+ * The lines that make a block a restricted-account setup (ForceCommand,
+ * ChrootDirectory other than none): its login method is what it exists for.
+ */
+export function restrictingLines(block: SshdMatchBlock): string[] {
+  return block.directives.filter((d) => (d.key === 'forcecommand' || d.key === 'chrootdirectory') && (d.args[0] ?? '').toLowerCase() !== 'none').map((d) => `${d.keyword} ${d.args.join(' ')}`);
+}
+
 export interface HardenEditInput {
   cfg: SshdConfig;
   source: ConfigSource;
@@ -203,6 +254,8 @@ export interface HardenEditInput {
    * sets otherwise: only those Match lines change (nothing is written for them).
    */
   matchScrub?: readonly Setting[];
+  /** Whether Match-block lines that set these options otherwise are commented out (default: kept, see the header). */
+  matchPolicy?: MatchPolicy;
 }
 
 export async function computeHardenEdit(input: HardenEditInput): Promise<HardenEdit> {
@@ -243,6 +296,18 @@ export async function computeHardenEdit(input: HardenEditInput): Promise<HardenE
     if (!actions.has(k)) actions.set(k, a);
   };
   const index = new Map(withOurs.directives.map((d, i) => [d, i]));
+  const kept = new Map<string, KeptMatchLine>();
+  // A line in a (non-All) Match block that sets the option otherwise: a
+  // Match block wins over every global line for its connections.
+  const matchLine = (d: SshdDirective, block: SshdMatchBlock) => {
+    const restrictedBy = restrictingLines(block);
+    if (input.matchPolicy === 'scrub' && restrictedBy.length === 0) {
+      act({ kind: 'disable', file: d.file, line: d.line, text: d.text, why: `${block.text} (${block.file}:${block.line}) gives ${d.keyword} ${d.args.join(' ')} to ${describeMatch(block)}, and a Match block wins over any global line (match=scrub)` });
+    } else {
+      const k = `${d.file}:${d.line}`;
+      if (!kept.has(k)) kept.set(k, { directive: d, block, who: describeMatch(block), restrictedBy });
+    }
+  };
   for (const s of settings) {
     const key = canonicalKey(s.keyword);
     const ours = withOurs.directives.find((d) => isOurs(d) && d.key === key);
@@ -254,12 +319,7 @@ export async function computeHardenEdit(input: HardenEditInput): Promise<HardenE
       const winsOverUs = (block === null && index.get(d)! < index.get(ours)!) || (block !== null && block.all);
       if (winsOverUs) act({ kind: 'disable', file: d.file, line: d.line, text: d.text });
       else if (block === null) notes.push(`${d.file}:${d.line} "${d.text}" stays but no longer counts: ${where} is read first`);
-      else {
-        // A Match block overrides every global value for the connections it
-        // matches, so no drop-in can win over it. The line is commented out
-        // (see the header): the fix promises this setting for every connection.
-        act({ kind: 'disable', file: d.file, line: d.line, text: d.text, why: `${block.text} (${block.file}:${block.line}) gives ${d.keyword} ${d.args.join(' ')} to the connections it matches, and a Match block wins over any global line` });
-      }
+      else matchLine(d, block);
     }
   }
   for (const s of input.matchScrub ?? []) {
@@ -269,7 +329,7 @@ export async function computeHardenEdit(input: HardenEditInput): Promise<HardenE
       if (block.all) continue;
       for (const d of block.directives) {
         if (d.key !== key || valueOf(d) === wanted) continue;
-        act({ kind: 'disable', file: d.file, line: d.line, text: d.text, why: `${block.text} (${block.file}:${block.line}) gives ${d.keyword} ${d.args.join(' ')} to the connections it matches, and a Match block wins over any global line` });
+        matchLine(d, block);
       }
     }
   }
@@ -317,5 +377,5 @@ export async function computeHardenEdit(input: HardenEditInput): Promise<HardenE
   }
 
   for (const [path, text] of [...texts]) if (original.get(path) === text) texts.delete(path);
-  return { ok: true, texts, actions: [...actions.values()], notes };
+  return { ok: true, texts, actions: [...actions.values()], notes, keptMatch: [...kept.values()] };
 }

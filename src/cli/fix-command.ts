@@ -50,8 +50,8 @@ export function ownEntryScript(): string | null {
 }
 
 /** Re-run the checks a fix claims to fix: none may fail or error afterwards. */
-function verifierFor(host: Host, catalog: Catalog | undefined, fixId: string): (() => Promise<{ ok: boolean; summary: string }>) | undefined {
-  const ids = catalog ? (findFix(catalog, fixId)?.verifies ?? []) : [];
+function verifierFor(host: Host, catalog: Catalog | undefined, plan: Plan): (() => Promise<{ ok: boolean; summary: string }>) | undefined {
+  const ids = catalog ? (plan.verifies ?? findFix(catalog, plan.fixId)?.verifies ?? []) : [];
   if (!catalog || ids.length === 0) return undefined;
   return async () => {
     const bad: string[] = [];
@@ -78,7 +78,7 @@ export async function applyFix(
 ): Promise<{ ok: boolean; message: string; details?: string[] }> {
   // Verify = the checks the fix claims to fix no longer fail (DESIGN.md:
   // apply → verify → journal); a fix that did not work is rolled back.
-  const verify = verifierFor(host, opts.catalog, plan.fixId);
+  const verify = verifierFor(host, opts.catalog, plan);
   let outcome: ApplyOutcome;
   let pendingText = '';
   if (plan.risk === 'lockout-risk') {

@@ -153,6 +153,12 @@ export interface Plan {
   fixId: string;
   title: string;
   risk: Risk;
+  /**
+   * The checks this plan claims to fix, when it differs from its Fix's
+   * `verifies` (a plan that deliberately leaves some findings, e.g. Match
+   * blocks left alone, claims less; one that leaves none claims more).
+   */
+  verifies?: string[];
   edits: FileEdit[];
   validate: Validation[];
   /** Run after the new files are in place (reload, restart, install). */

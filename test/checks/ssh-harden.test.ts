@@ -61,9 +61,12 @@ async function planFor(root: string): Promise<Plan> {
   return hardenServer.plan(hostOf(root), ctx);
 }
 
+/** The auth checks are not in `verifies` (they also judge Match blocks the fix leaves), but with no such block they must pass too. */
+const AUTH_IDS = ['ssh.server.root-login', 'ssh.server.password-auth', 'ssh.server.kbd-interactive', 'ssh.server.empty-passwords'];
+
 async function verified(host: Host): Promise<Map<string, Finding>> {
   const out = new Map<string, Finding>();
-  for (const id of hardenServer.verifies ?? []) {
+  for (const id of [...AUTH_IDS, ...(hardenServer.verifies ?? [])]) {
     const check = catalog.checks.find((c) => c.id === id)!;
     out.set(id, await check.run(host, ctx));
   }
@@ -203,9 +206,14 @@ Match User backup
   const end = lines.indexOf('# END hardtop ssh.server.harden');
   t.true(end > 0);
   t.true(lines.slice(0, end).includes('PasswordAuthentication no'));
-  t.true(after.endsWith(config.replace('  PasswordAuthentication yes\n', '# hardtop: disabled, see the hardtop block at the top of /etc/ssh/sshd_config:   PasswordAuthentication yes\n')), 'the rest of the file is unchanged below the block, but for the Match line');
-  t.true(plan.warnings.some((w) => /^\/etc\/ssh\/sshd_config:\d+: "PasswordAuthentication yes" commented out: Match User backup \(\/etc\/ssh\/sshd_config:\d+\) gives PasswordAuthentication yes to the connections it matches, and a Match block wins over any global line$/.test(w)), plan.warnings.join('\n'));
-  t.true(after.includes('Match User backup\n# hardtop: disabled, see the hardtop block at the top of /etc/ssh/sshd_config:   PasswordAuthentication yes\n'), 'a drop-in cannot beat a Match block: its line is commented out');
+  t.true(after.endsWith(`\n${config}`), 'the rest of the file is unchanged below the block, the Match block too');
+  t.true(plan.warnings.some((w) => /^\/etc\/ssh\/sshd_config:\d+: "PasswordAuthentication yes" left alone: Match User backup \(\/etc\/ssh\/sshd_config:\d+\) gives PasswordAuthentication yes to accounts backup; ssh.server.password-auth still reports it\. To take it away too: --arg match=scrub/.test(w)), plan.warnings.join('\n'));
+  const scrub = await hardenServer.plan(hostOf(root), ctx, { match: 'scrub' });
+  t.true(scrub.edits[0].after.includes('Match User backup\n# hardtop: disabled, see the hardtop block at the top of /etc/ssh/sshd_config:   PasswordAuthentication yes\n'), 'with match=scrub: a drop-in cannot beat a Match block, so its line is commented out');
+  // Verified after the apply: the auth checks only when no Match line is left behind (they would judge it).
+  t.false(plan.verifies?.includes('ssh.server.password-auth') ?? false, 'a Match line left alone: password-auth is not claimed');
+  t.true(scrub.verifies?.includes('ssh.server.password-auth'), 'scrubbed: password-auth is claimed and re-run after the apply');
+  t.true(scrub.verifies?.includes('ssh.server.macs'));
   if (!canRunRealSshd) return;
   const host = hostOf(root);
   const outcome = await applyPlan(host, plan);
@@ -259,12 +267,20 @@ KbdInteractiveAuthentication no
   if (canRunRealSshd) await applyCheckUndo(t, root, plan);
 });
 
-withSshd('validation runs sshd -t on the staged copy: a bad drop-in only this root has is caught, and nothing changes', async (t) => {
+withSshd('validation: a bad drop-in only this root has is caught by sshd -T while planning and by sshd -t on the staged copy at apply; nothing changes', async (t) => {
   // Parses fine for hardtop, but sshd rejects the value. Had the validation read
   // the real /etc/ssh (an absolute Include), it would not have seen this file.
   const root = sshRoot(t, { config: DEBIAN_LIKE, users: [alice], dropIns: { '60-local.conf': 'MaxAuthTries lots\n' } });
-  const plan = await planFor(root);
-  t.is(plan.guard, undefined, plan.guard?.reason);
+  // While planning, sshd -T on a staged copy of the edited files already refuses it.
+  const refused = await planFor(root);
+  t.regex(refused.guard?.reason ?? '', /^sshd -T refuses the edited configuration: \/etc\/ssh\/sshd_config\.d\/60-local\.conf:1: /);
+  t.false(refused.guard?.reason.includes('/tmp/') ?? true, 'the staging dir is cut out of the message');
+  // The apply's own validation (sshd -t on the engine's staged copy, edits in) catches it
+  // too: the same drop-in, added to a good plan as one more edit.
+  fs.rmSync(path.join(root, 'etc/ssh/sshd_config.d/60-local.conf'));
+  const good = await planFor(root);
+  t.is(good.guard, undefined, good.guard?.reason);
+  const plan: Plan = { ...good, edits: [...good.edits, { path: '/etc/ssh/sshd_config.d/60-local.conf', before: null, after: 'MaxAuthTries lots\n' }] };
   const before = snapshot(root);
   const outcome = await applyPlan(hostOf(root), plan);
   t.false(outcome.ok);
