@@ -11,6 +11,8 @@
 // than 1.23.2 (it never rotates the ticket key, so one stolen key decrypts
 // every session since the last restart), and ssl_prefer_server_ciphers on
 // (Mozilla 6.0: off, because every remaining suite is strong; a note only).
+// Apache vhosts are judged on their suites only (SSLSessionTickets is not
+// judged yet).
 
 import type { Check, Evidence, Item, Status } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
@@ -95,8 +97,11 @@ function preferNote(server: NginxServer): Note | null {
   return { status: 'pass', text: 'ssl_prefer_server_ciphers on (Mozilla 6.0: off)', evidence: { file: server.preferServerCiphers.file, line: server.preferServerCiphers.line, text: 'ssl_prefer_server_ciphers on' } };
 }
 
-function notesFor(server: NginxServer, version: NginxVersion): Note[] {
-  return [ticketsNote(server, version), preferNote(server)].filter((n): n is Note => n !== null);
+function notesFor(vhost: TlsVhost, version: NginxVersion): Note[] {
+  // nginx's own directives and version: an Apache vhost (SSLSessionTickets,
+  // SSLHonorCipherOrder) is judged on its suites only, never with nginx's wording.
+  if (vhost.source !== 'nginx') return [];
+  return [ticketsNote(vhost.server, version), preferNote(vhost.server)].filter((n): n is Note => n !== null);
 }
 
 function verdict(label: string, found: Found[], prefix: string, verb: 'accepts' | 'enables', extra: { status: Status; text: string }[], evidence: Evidence[]): Item {
@@ -114,7 +119,7 @@ async function liveItem(prober: TlsProber, vhost: TlsVhost, version: NginxVersio
   if ('subject' in where) return where;
   const { target, label } = where.targets[0];
   const configured = configuredCiphers(vhost.server);
-  const notes = notesFor(vhost.server, version);
+  const notes = notesFor(vhost, version);
   const extra = notes.map((n) => ({ status: n.status, text: n.text }));
   const evidence: Evidence[] = [{ command: `TLS 1.2 handshakes ${target.address}:${target.port} SNI ${target.servername ?? '(none)'}, one per cipher class` }, configured.evidence, ...notes.map((n) => n.evidence), ...where.evidence];
   const base = await prober.accepts(target, { version: 'TLSv1.2' });
@@ -150,7 +155,7 @@ async function expand(host: Host, cipherString: string): Promise<Expansion> {
 
 async function configItem(host: Host, vhost: TlsVhost, version: NginxVersion, why: string): Promise<Item> {
   const configured = configuredCiphers(vhost.server);
-  const notes = notesFor(vhost.server, version);
+  const notes = notesFor(vhost, version);
   const extra = notes.map((n) => ({ status: n.status, text: n.text }));
   const evidence = [configured.evidence, ...notes.map((n) => n.evidence), { command: `openssl ciphers -v '${configured.value}'` }];
   const expansion = await expand(host, configured.value);

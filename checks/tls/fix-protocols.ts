@@ -9,7 +9,9 @@
 // A line in a file certbot owns (/etc/letsencrypt/options-ssl-nginx.conf) is
 // edited like any other, with a warning: certbot stops updating that file.
 // Then nginx -t on a staged copy, reload, and the verify step re-probes the
-// live listeners (tls.protocols must pass).
+// live listeners (tls.protocols must pass). Apache vhosts get
+// `SSLProtocol -all +TLSv1.2 +TLSv1.3` the same way (apache-fix.ts:
+// apache2ctl configtest on a staged copy, graceful restart).
 
 import type { Fix, Plan, RunContext } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
@@ -22,6 +24,7 @@ import { certbotOwned, EditSet, finishNginxPlan, loadNginxForFix, ownChild } fro
 import { tlsVhosts } from './nginx';
 import { nginxVersion } from './nginx-version';
 import { tlsPolicy } from './policy';
+import { planApacheProtocols } from './apache-fix';
 import { configuredProtocols } from './protocols';
 
 /** The protocols a configuration line should name (from the policy's recommended statement). */
@@ -49,11 +52,34 @@ export const protocolsFix: Fix = {
   },
 };
 
+type Part = { plan: Plan; changed: string[] } | { refused: string } | null;
+
 async function planProtocols(host: Host, plan: Plan): Promise<Plan> {
+  const n = await nginxProtocols(host, plan);
+  if (n && 'refused' in n) return refuse(plan, n.refused);
+  let current = n ? n.plan : plan;
+  const changed = n ? [...n.changed] : [];
+  const a = await planApacheProtocols(host, current, protocolsAreGood);
+  if (a && 'refused' in a) return refuse(current, a.refused);
+  if (a) {
+    current = a.plan;
+    changed.push(...a.changed);
+  }
+  if (changed.length === 0) {
+    const nginx = await host.stat('/etc/nginx/nginx.conf');
+    const apache = await host.stat('/etc/apache2/apache2.conf');
+    if (!nginx && !apache) return refuse(plan, 'no nginx (/etc/nginx/nginx.conf does not exist) and no Apache: nothing to change');
+    return refuse(plan, `nothing to change: every TLS vhost already has ${recommendedProtocols().join(' ')} (or better)`);
+  }
+  return { ...current, warnings: [...current.warnings, `affects ${changed.join(', ')}: clients that speak only TLS 1.0/1.1 (very old Android, Java 7, IE on Windows 7) can no longer connect`] };
+}
+
+/** The nginx half: null when there is no nginx or nothing of nginx's to change. */
+async function nginxProtocols(host: Host, plan: Plan): Promise<Part> {
   const loaded = await loadNginxForFix(host);
-  if (!loaded.ok) return refuse(plan, loaded.why);
+  if (!loaded.ok) return loaded.why.startsWith('no nginx') ? null : { refused: loaded.why };
   const vhosts = tlsVhosts(loaded.model);
-  if (vhosts.length === 0) return refuse(plan, 'nginx has no TLS server: nothing to change');
+  if (vhosts.length === 0) return null;
   const version = await nginxVersion(host);
   const statement = tlsPolicy.protocols.recommended;
   const edits = new EditSet();
@@ -74,9 +100,10 @@ async function planProtocols(host: Host, plan: Plan): Promise<Plan> {
       edits.add(http.file, insertAtBlockStart(loaded.texts.get(http.file) ?? '', http, [statement]));
     }
   }
-  if (changed.length === 0) return refuse(plan, `nothing to change: every TLS vhost already has ${recommendedProtocols().join(' ')} (or better)`);
-  if (edits.size === 0) return refuse(plan, 'no http block to put ssl_protocols in');
+  if (changed.length === 0) return null;
+  if (edits.size === 0) return { refused: 'no http block to put ssl_protocols in' };
   const fileEdits = edits.fileEdits(loaded.texts);
-  const full = { ...plan, warnings: [...warnings, `affects ${changed.join(', ')}: clients that speak only TLS 1.0/1.1 (very old Android, Java 7, IE on Windows 7) can no longer connect`] };
-  return finishNginxPlan(host, full, loaded, fileEdits, 'it accepts only TLS 1.2 and 1.3');
+  const done = await finishNginxPlan(host, { ...plan, warnings: [...plan.warnings, ...warnings] }, loaded, fileEdits, 'it accepts only TLS 1.2 and 1.3');
+  if (done.guard && !done.guard.ok) return { refused: done.guard.reason };
+  return { plan: done, changed };
 }

@@ -2,11 +2,15 @@
 //
 //   certbot renew --cert-name NAME --force-renewal --no-random-sleep-on-renew
 //                 --config-dir C --work-dir W --logs-dir L
-//   then reload nginx (nginx-reload.ts), when nginx serves the lineage.
+//   then reload nginx (nginx-reload.ts) and/or Apache (apache-reload.ts:
+//   graceful), whichever serves the lineage.
 //
-// - Which certificate: the one named (makeRenewFix({ certName }): the
-//   dashboard's selection); else every lineage tls.cert.expiry does not pass
-//   (a third of the lifetime or less left, or expired). Nothing due → refused.
+// - Which certificate: the one named — `--arg cert-name=NAME`, which is what
+//   each lineage's item of tls.cert.expiry and tls.renewal carries as its own
+//   fix (Item.fix: the dashboard's f on a selected certificate), or
+//   makeRenewFix({ certName }); else every lineage tls.cert.expiry does not
+//   pass (a third of the lifetime or less left, or expired). Nothing due →
+//   refused.
 // - --force-renewal: the admin asked now; certbot would otherwise skip a
 //   certificate that is not yet due. --no-random-sleep-on-renew: run without a
 //   terminal, certbot sleeps up to 8 minutes first (meant for cron), which is
@@ -26,7 +30,7 @@
 //   fix edits none): the preview says so. The old certificate stays in
 //   /etc/letsencrypt/archive/NAME/.
 
-import type { Command, Fix, Plan, RunContext } from '../../src/core/types';
+import type { Command, Fix, FixArgs, FixParam, Plan, RunContext } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
 import { normaliseHostPath } from '../../src/host/host-paths';
 import { resolveConfPath } from '../../src/parse/nginx-conf';
@@ -34,15 +38,23 @@ import { emptyPlan, refuse } from '../updates/fix-plan';
 import { readCertificates, isoDay, validity } from './certs';
 import { judgeExpiry } from './expiry';
 import { thrownMessage } from './finding';
-import { RENEW_FIX_ID } from './fix-ids';
+import { CERT_NAME_ARG, RENEW_FIX_ID, SAFE_NAME } from './fix-ids';
 import { LE_DIR, LE_LIVE, LE_RENEWAL, tlsInventory } from './inventory';
 import { nginxReloadPlan } from './nginx-reload';
+import { apacheReloadPlan } from './apache-reload';
 import { parseRenewalConf, type RenewalConf } from './renewal';
 
 export const CERTBOT_WORK_DIR = '/var/lib/letsencrypt';
 export const CERTBOT_LOGS_DIR = '/var/log/letsencrypt';
-/** certbot's own lineage-name rule is looser; we refuse anything that could read as an option or a path. */
-const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** `--arg cert-name=NAME`: one certbot lineage; left out, every due one. */
+export const CERT_NAME_PARAM: FixParam = {
+  name: CERT_NAME_ARG,
+  describe: 'a certbot certificate name (a file name under /etc/letsencrypt/renewal, without .conf; each tls.cert.expiry and tls.renewal item names its own)',
+  pattern: /[A-Za-z0-9][A-Za-z0-9._-]{0,254}/,
+  optional: true,
+};
+
 const HOOK_KEYS = ['pre_hook', 'post_hook', 'renew_hook', 'deploy_hook'];
 
 export interface RenewOptions {
@@ -92,23 +104,23 @@ async function dueLineages(host: Host, names: string[], now: Date): Promise<{ du
   return { due: dated.filter((d) => d.due).map((d) => d.name), soonest: dated[0] ? `${dated[0].name} until ${isoDay(dated[0].to)}` : null };
 }
 
-/** Does an nginx vhost serve a file of this lineage (live/ or archive/, relative paths resolved)? */
-async function servedByNginx(host: Host, names: string[]): Promise<{ served: string[]; inv: Awaited<ReturnType<typeof tlsInventory>> }> {
+/** The lineages an nginx / an Apache vhost serves a file of (live/ or archive/, relative paths resolved). */
+async function servedBy(host: Host, names: string[]): Promise<{ nginx: string[]; apache: string[]; inv: Awaited<ReturnType<typeof tlsInventory>> }> {
   const inv = await tlsInventory(host);
-  const served = new Set<string>();
-  for (const vhost of inv.vhosts.filter((v) => v.source === 'nginx')) {
+  const served = { nginx: new Set<string>(), apache: new Set<string>() };
+  for (const vhost of inv.vhosts) {
     for (const pair of vhost.server.certificates) {
       let path: string;
       try {
-        path = normaliseHostPath(resolveConfPath(pair.certificate.value));
+        path = normaliseHostPath(vhost.source === 'nginx' ? resolveConfPath(pair.certificate.value) : pair.certificate.value);
       } catch {
         continue;
       }
       const m = /^\/etc\/letsencrypt\/(?:live|archive)\/([^/]+)\//.exec(path);
-      if (m && names.includes(m[1])) served.add(m[1]);
+      if (m && names.includes(m[1])) served[vhost.source].add(m[1]);
     }
   }
-  return { served: names.filter((n) => served.has(n)), inv };
+  return { nginx: names.filter((n) => served.nginx.has(n)), apache: names.filter((n) => served.apache.has(n)), inv };
 }
 
 function certbotCommand(host: Host, name: string, server: string | null): Command {
@@ -138,14 +150,17 @@ function certbotCommand(host: Host, name: string, server: string | null): Comman
 export function makeRenewFix(opts: RenewOptions = {}): Fix {
   const fix: Fix = {
     id: RENEW_FIX_ID,
-    title: opts.certName ? `Renew the certificate ${opts.certName} now (certbot) and reload nginx` : 'Renew due certbot certificates now and reload nginx',
+    title: opts.certName ? `Renew the certificate ${opts.certName} now (certbot) and reload the web server` : 'Renew due certbot certificates now and reload the web server',
     area: 'tls',
     risk: 'disruptive',
+    params: [CERT_NAME_PARAM],
     verifies: ['tls.cert.expiry', 'tls.cert.served'],
-    async plan(host: Host, ctx: RunContext): Promise<Plan> {
+    async plan(host: Host, ctx: RunContext, args?: FixArgs): Promise<Plan> {
+      const certName = args?.[CERT_NAME_PARAM.name] ?? opts.certName;
       const plan = emptyPlan(fix);
+      if (certName !== undefined && opts.certName === undefined) plan.title = `Renew the certificate ${certName} now (certbot) and reload the web server`;
       try {
-        return await planRenewal(host, ctx, plan, opts);
+        return await planRenewal(host, ctx, plan, { certName });
       } catch (err) {
         return refuse(plan, `could not plan the renewal: ${thrownMessage(err)}`);
       }
@@ -189,13 +204,19 @@ async function planRenewal(host: Host, ctx: RunContext, plan: Plan, opts: RenewO
   );
   if (host.root !== '/') warnings.push(`--root ${host.root}: certbot runs on this machine with the tree's directories; its renewal-hooks directory is not run (--no-directory-hooks)`);
 
-  const { served, inv } = await servedByNginx(host, targets);
-  if (served.length > 0 && inv.nginx.kind === 'ok') {
-    const reload = await nginxReloadPlan(host, inv.nginx.config, `it serves the renewed ${served.join(', ')}`);
+  const { nginx: byNginx, apache: byApache, inv } = await servedBy(host, targets);
+  if (byNginx.length > 0 && inv.nginx.kind === 'ok') {
+    const reload = await nginxReloadPlan(host, inv.nginx.config, `it serves the renewed ${byNginx.join(', ')}`);
     commands.push(...reload.commands);
     warnings.push(...reload.notes);
-  } else {
-    warnings.push(`nginx serves none of ${targets.join(', ')} from ${LE_DIR}: no web server is reloaded`);
+  }
+  if (byApache.length > 0 && inv.apache.kind === 'ok') {
+    const reload = await apacheReloadPlan(host, inv.apache.model, `it serves the renewed ${byApache.join(', ')}`);
+    commands.push(...reload.commands);
+    warnings.push(...reload.notes);
+  }
+  if (byNginx.length === 0 && byApache.length === 0) {
+    warnings.push(`neither nginx nor Apache serves ${targets.join(', ')} from ${LE_DIR}: no web server is reloaded`);
   }
   const refused = !host.network ? '--no-network: certbot must reach the CA' : (await host.which('certbot')) === null ? 'certbot is not installed (not found in the system directories)' : null;
   const full = { ...plan, commands, warnings };

@@ -6,6 +6,7 @@
 
 import type { Check, Evidence, Finding } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
+import { normaliseHostPath } from '../../src/host/host-paths';
 import { resolveConfPath } from '../../src/parse/nginx-conf';
 import { finding } from './finding';
 import { apacheTlsVhosts, loadApache, type ApacheState } from './apache';
@@ -34,6 +35,14 @@ export interface TlsInventory {
   letsencrypt: { present: boolean; lineages: string[] };
 }
 
+function normalised(path: string): string {
+  try {
+    return normaliseHostPath(path);
+  } catch {
+    return path; // a NUL byte: left as written; reading it fails with a clear reason
+  }
+}
+
 function lineageOf(path: string): string | null {
   const m = /^\/etc\/letsencrypt\/live\/([^/]+)\//.exec(path);
   return m ? m[1] : null;
@@ -59,8 +68,10 @@ export async function tlsInventory(host: Host): Promise<TlsInventory> {
   const byPath = new Map<string, CertRef>();
   for (const vhost of vhosts) {
     for (const pair of vhost.server.certificates) {
-      const path = resolveConfPath(pair.certificate.value);
-      const keyPath = pair.key ? resolveConfPath(pair.key.value) : null;
+      // Lexically normalised: "../letsencrypt/live/x/…" (relative to /etc/nginx
+      // or ServerRoot) is the certbot lineage's file, one item, not two.
+      const path = normalised(resolveConfPath(pair.certificate.value));
+      const keyPath = pair.key ? normalised(resolveConfPath(pair.key.value)) : null;
       let ref = byPath.get(path);
       if (!ref) {
         ref = { path, keyPath, evidence: [], vhosts: [], lineage: lineageOf(path) };

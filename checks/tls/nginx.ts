@@ -138,10 +138,10 @@ export function sniChoices(vhost: { server: NginxServer; names: string[] }, list
 }
 
 /**
- * The nginx config fixes edit nginx's files only: offer one when an nginx
- * vhost does not pass (items are in the vhosts' order, one each), not for an
- * Apache vhost it could not touch.
+ * Offer a config fix when a vhost it can edit does not pass (items are in the
+ * vhosts' order, one each). Most fixes edit nginx's files only (`sources`
+ * defaults to nginx); tls.protocols edits Apache's too.
  */
-export function fixesForNginx(vhosts: TlsVhost[], items: Array<{ status: string }>, fixId: string): string[] {
-  return vhosts.some((v, i) => v.source === 'nginx' && (items[i]?.status === 'warn' || items[i]?.status === 'fail')) ? [fixId] : [];
+export function fixesForNginx(vhosts: TlsVhost[], items: Array<{ status: string }>, fixId: string, sources: ReadonlyArray<TlsVhost['source']> = ['nginx']): string[] {
+  return vhosts.some((v, i) => sources.includes(v.source) && (items[i]?.status === 'warn' || items[i]?.status === 'fail')) ? [fixId] : [];
 }

@@ -15,7 +15,9 @@
 //   certificate, a non-successful response, undecodable → fail
 //   nothing stapled → warn (clients ask the CA themselves: slower, and the CA
 //   learns who visits); fail for a Must-Staple certificate (RFC 7633:
-//   Firefox refuses the site).
+//   Firefox refuses the site); fail when nginx's error log says its own
+//   fetch got "revoked"/"unknown" for this certificate (ocsp-log.ts), and
+//   a failed fetch's reason (responder down) is named in the warn.
 // Offline (--no-network, --root): judged from the files and the config: no
 // OCSP URL → pass; URL with ssl_stapling off → warn/fail as above (decidable
 // without a probe); URL with ssl_stapling on → info, "not probed".
@@ -33,6 +35,7 @@ import { inventoryGate, TLS_WATCH, tlsInventory } from './inventory';
 import { vhostTargets } from './live';
 import { fixesForNginx, type TlsVhost } from './nginx';
 import { decodeStaple, OPENSSL_OCSP_SHOWN, type StapleDecode } from './ocsp-decode';
+import { OcspLogReader } from './ocsp-log';
 import type { TlsCheckOptions } from './options';
 import { tlsPolicy } from './policy';
 import { chooseProber, notRunText, type ProbeTarget, type TlsProber } from './probe';
@@ -94,11 +97,19 @@ function staplingEvidence(stapling: Located<boolean> | null): Evidence[] {
   return stapling ? [{ file: stapling.file, line: stapling.line, text: stapling.text ?? `ssl_stapling ${stapling.value ? 'on' : 'off'}` }] : [];
 }
 
-/** No OCSP URL: pass; a `ssl_stapling on` is named as needless. */
+/** The server's own words: an Apache vhost is told about SSLUseStapling, never nginx's directive. */
+function staplingWords(vhost: TlsVhost): { directive: string; server: string; remove: string } {
+  return vhost.source === 'apache'
+    ? { directive: 'SSLUseStapling', server: 'Apache', remove: 'remove it, and SSLStaplingCache if nothing else staples' }
+    : { directive: 'ssl_stapling', server: 'nginx', remove: 'remove it, with ssl_stapling_verify' };
+}
+
+/** No OCSP URL: pass; a `ssl_stapling on` (Apache: SSLUseStapling on) is named as needless. */
 function noUrlItem(label: string, leafName: string, vhost: TlsVhost, evidence: Evidence[], how: string): Item {
   const stapling = vhost.server.stapling;
+  const w = staplingWords(vhost);
   const needless = stapling?.value
-    ? `; ssl_stapling on (${stapling.file}:${stapling.line}) is needless: nginx ignores it for this certificate (remove it, with ssl_stapling_verify)`
+    ? `; ${w.directive} on (${stapling.file}:${stapling.line}) is needless: ${w.server} ignores it for this certificate (${w.remove})`
     : '';
   return item(label, 'pass', `${leafName} has no OCSP URL (revocation by CRL): nothing to staple${needless}${how}`, [...staplingEvidence(stapling), ...evidence]);
 }
@@ -106,14 +117,34 @@ function noUrlItem(label: string, leafName: string, vhost: TlsVhost, evidence: E
 /** Nothing stapled although the certificate has an OCSP URL. */
 function noStapleItem(label: string, leafName: string, vhost: TlsVhost, must: boolean, evidence: Evidence[], configOnly: boolean): Item {
   const stapling = vhost.server.stapling;
+  const w = staplingWords(vhost);
   const why = stapling?.value
-    ? 'ssl_stapling is on, but nginx sent no OCSP response (it got no good one from the responder: unreachable, or the status is not good; see nginx\'s error log)'
+    ? `${w.directive} is on, but ${w.server} sent no OCSP response (it got no good one from the responder: unreachable, or the status is not good; see ${w.server}'s error log)`
     : stapling
-      ? `ssl_stapling off (${stapling.file}:${stapling.line})`
-      : 'ssl_stapling is not set (off)';
+      ? `${w.directive} off (${stapling.file}:${stapling.line})`
+      : `${w.directive} is not set (off)`;
   const impact = must ? ': the certificate is Must-Staple, so Firefox refuses the site' : ': clients ask the CA themselves (slower, and the CA learns who visits)';
   const lead = configOnly ? `${leafName} has an OCSP URL, but ` : `no stapled OCSP response for ${leafName}: `;
   return item(label, must ? 'fail' : 'warn', `${lead}${why}${impact}`, [...staplingEvidence(stapling), ...evidence]);
+}
+
+/**
+ * nginx staples nothing: its error log may say why (ocsp-log.ts). A responder
+ * that answered "revoked"/"unknown" for THIS certificate since it was written
+ * fails; a failed fetch keeps the warn and names nginx's reason.
+ */
+async function withLoggedReason(plain: Item, vhost: TlsVhost, leafName: string, logs: OcspLogReader): Promise<Item> {
+  for (const pair of vhost.server.certificates) {
+    const logged = await logs.lastFor(resolveConfPath(pair.certificate.value));
+    if (!logged) continue;
+    const where = `${logged.evidence.file}${logged.evidence.line ? `:${logged.evidence.line}` : ''}, ${logged.entry.time}`;
+    if (logged.entry.status) {
+      const what = logged.entry.status === 'revoked' ? `REVOKED: the OCSP responder told nginx ${leafName} is revoked` : `the OCSP responder told nginx it does not know ${leafName} (status "unknown")`;
+      return item(plain.subject, 'fail', `${what} (${where}); nginx staples nothing, and clients that check refuse the certificate: replace it`, [logged.evidence, ...plain.evidence]);
+    }
+    return item(plain.subject, plain.status, `${plain.summary}; nginx's last fetch: ${logged.entry.message} (${where})`, [logged.evidence, ...plain.evidence]);
+  }
+  return plain;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -163,12 +194,16 @@ async function retryUnstapled(prober: TlsProber, looks: FirstLook[], signal: Abo
   }
 }
 
-async function judgeLook(host: Host, ctx: RunContext, look: FirstLook, anchors: X509Certificate[]): Promise<Item> {
+async function judgeLook(host: Host, ctx: RunContext, look: FirstLook, anchors: X509Certificate[], logs: OcspLogReader): Promise<Item> {
   if ('done' in look) return look.done;
   const { vhost, label, r, leaf, leafName, evidence } = look;
   const must = mustStaple(leaf.raw) === true;
   const staple = r.ocspResponse;
-  if (!staple) return noStapleItem(label, leafName, vhost, must, evidence, false);
+  if (!staple) {
+    const plain = noStapleItem(label, leafName, vhost, must, evidence, false);
+    if (vhost.source !== 'nginx' || !vhost.server.stapling?.value) return plain;
+    return withLoggedReason(plain, vhost, leafName, logs);
+  }
   const chain = r.chain.flatMap((pem) => parsePemBundle(pem).certs);
   const issuer = chain.slice(1).find((c) => issued(leaf, c)) ?? anchors.find((a) => issued(leaf, a));
   if (!issuer) {
@@ -200,7 +235,7 @@ async function offlineItem(host: Host, vhost: TlsVhost, why: string): Promise<It
     return { ...noStaple, summary: `${noStaple.summary}${how}` };
   }
   const s = vhost.server.stapling;
-  return item(vhost.label, 'info', `${leafName} has an OCSP URL and ssl_stapling is on (${s.file}:${s.line}); the stapled response was not probed (${why})`, [...staplingEvidence(s), ...evidence]);
+  return item(vhost.label, 'info', `${leafName} has an OCSP URL and ${staplingWords(vhost).directive} is on (${s.file}:${s.line}); the stapled response was not probed (${why})`, [...staplingEvidence(s), ...evidence]);
 }
 
 export function makeOcspCheck(opts: TlsCheckOptions = {}): Check {
@@ -224,7 +259,8 @@ export function makeOcspCheck(opts: TlsCheckOptions = {}): Check {
         const looks: FirstLook[] = [];
         for (const vhost of inv.vhosts) looks.push(await firstLook(choice.prober, vhost));
         await retryUnstapled(choice.prober, looks, ctx.signal);
-        for (const [i, look] of looks.entries()) items.push(await judgeLook(host, ctx, look, await anchorsFor(host, inv.vhosts[i], base)));
+        const logs = new OcspLogReader(host, inv.nginx.kind === 'ok' ? inv.nginx.config : null);
+        for (const [i, look] of looks.entries()) items.push(await judgeLook(host, ctx, look, await anchorsFor(host, inv.vhosts[i], base), logs));
       } else {
         for (const vhost of inv.vhosts) items.push(await offlineItem(host, vhost, choice.skip));
       }
@@ -238,7 +274,7 @@ export function makeOcspCheck(opts: TlsCheckOptions = {}): Check {
       return fromItems(check, items, {
         emptySummary: 'no TLS vhost',
         fixes: fixesForNginx(inv.vhosts, unstapled, STAPLING_FIX_ID),
-        passSummary: `${good + noUrl} TLS vhost(s): ${parts.join(', ')}${needless > 0 ? `; ssl_stapling on is needless in ${needless}` : ''}${skipped > 0 ? `; ${skipped} not probed` : ''}`,
+        passSummary: `${good + noUrl} TLS vhost(s): ${parts.join(', ')}${needless > 0 ? `; stapling on is needless in ${needless}` : ''}${skipped > 0 ? `; ${skipped} not probed` : ''}`,
       });
     },
   });

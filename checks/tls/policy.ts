@@ -18,7 +18,7 @@ export interface CipherClass {
 
 export interface TlsPolicy {
   source: string;
-  /** Warn when at most 1/warnLifetimeDivisor of the lifetime is left (3: certbot's own renewal point). */
+  /** Warn when at most 1/warnLifetimeDivisor of the lifetime is left (3: certbot's own renewal point); fail at failDays (CHECKS.md). */
   expiry: { failDays: number; warnLifetimeDivisor: number };
   keys: { rsaMinBits: number; rsaWarnBelowBits: number; ecCurves: string[]; okTypes: string[] };
   protocols: { probe: string[]; forbidden: string[]; wanted: string[]; recommended: string };
@@ -31,7 +31,14 @@ export interface TlsPolicy {
     packages: string[];
   };
   trustStores: string[];
-  renewal: { timers: string[]; cronFiles: string[]; systemdGuard: string };
+  renewal: {
+    timers: string[];
+    cronFiles: string[];
+    systemdGuard: string;
+    /** Where certbot comes from: a Debian package, else a program (pip, snap, the official /opt install). */
+    certbotPackages: string[];
+    certbotPrograms: string[];
+  };
   ct: CtPolicy;
   ocsp: { source: string; stapleRetryMs: number; clockSkewSeconds: number };
 }

@@ -108,7 +108,8 @@ export function makeProtocolsCheck(opts: TlsCheckOptions = {}): Check {
       const allPass = items.every((i) => i.status === 'pass');
       return fromItems(check, items, {
         emptySummary: 'no TLS vhost',
-        fixes: fixesForNginx(inv.vhosts, items, PROTOCOLS_FIX_ID),
+        // tls.protocols edits nginx and Apache alike (apache-fix.ts).
+        fixes: fixesForNginx(inv.vhosts, items, PROTOCOLS_FIX_ID, ['nginx', 'apache']),
         passSummary: allPass ? `${items.length} TLS vhost(s): ${listSome([...new Set(items.map((i) => i.summary))], 2)}` : undefined,
       });
     },

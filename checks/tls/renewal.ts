@@ -1,23 +1,30 @@
-// tls.renewal: certificates from certbot renew by themselves — its systemd
-// timer is enabled, or a cron entry runs `certbot renew`. Only where
-// /etc/letsencrypt exists (else skip).
+// tls.renewal: certificates from certbot renew by themselves — certbot is
+// installed (package or program), its systemd timer is enabled, or a cron
+// entry runs `certbot renew`. Only where /etc/letsencrypt exists (else skip).
 //
 // Debian's /etc/cron.d/certbot is guarded with `test … \! -d /run/systemd/system`:
 // it does nothing on a systemd machine, where the timer is the only scheduler.
 // So that entry counts only where systemd is not running (live), or, for a
 // sysroot, where the tree has no systemd at all.
 //
-// Each lineage (renewal/NAME.conf) is an item. One served by nginx also needs
-// nginx to reload after a renewal (installer = nginx, a deploy/post hook, or
+// certbot's own view (`certbot certificates`, certbot-view.ts) is asked
+// too: a renewal conf certbot finds invalid is one it skips on every run —
+// that lineage fails; a staging certificate (TEST_CERT) warns.
+//
+// Each lineage (renewal/NAME.conf) is an item. One served by nginx or Apache
+// also needs that server to reload after a renewal (installer = nginx/apache, a deploy/post hook, or
 // a hook script in renewal-hooks/); without one, the new certificate sits on
 // disk while the old one is served until it expires — a warn here, a serial
 // mismatch in tls.cert.served later.
 
 import type { Check, Evidence, Item, Status } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
+import { lookupPackage } from '../updates/dpkg';
 import { describeUnit, systemdIsRunning, unitEvidence, unitState } from '../updates/systemd-units';
 import { finding, fromItems, guardedCheck, item, worst } from './finding';
 import { LE_DIR, LE_RENEWAL, TLS_WATCH, tlsInventory } from './inventory';
+import { renewItemFix } from './fix-ids';
+import { certbotView, CERTBOT_CERTIFICATES_SHOWN, type CertbotView } from './certbot-view';
 import { tlsPolicy } from './policy';
 
 export interface RenewalConf {
@@ -105,6 +112,27 @@ async function schedule(host: Host): Promise<Schedule> {
   };
 }
 
+/**
+ * Is certbot here to run? A timer or cron line that calls a missing certbot
+ * renews nothing. The package (dpkg status) first, else a program in one of
+ * the places certbot's installers put it.
+ */
+export async function certbotPresence(host: Host): Promise<{ present: boolean; how: string; evidence: Evidence[] }> {
+  for (const name of tlsPolicy.renewal.certbotPackages) {
+    const pkg = await lookupPackage(host, name);
+    if (pkg.kind === 'known' && (pkg.presence.kind === 'installed' || pkg.presence.kind === 'incomplete')) return { present: true, how: `package ${name}`, evidence: pkg.evidence };
+  }
+  for (const p of tlsPolicy.renewal.certbotPrograms) {
+    const st = await host.stat(p).catch(() => null);
+    if (st?.kind === 'file') return { present: true, how: p, evidence: [{ file: p }] };
+  }
+  return {
+    present: false,
+    how: `certbot is not installed (no ${tlsPolicy.renewal.certbotPackages.join('/')} package, none of ${tlsPolicy.renewal.certbotPrograms.join(', ')})`,
+    evidence: [],
+  };
+}
+
 async function reloadHooks(host: Host): Promise<string[]> {
   const out: string[] = [];
   for (const dir of ['deploy', 'post']) for (const name of (await host.list(`${LE_DIR}/renewal-hooks/${dir}`).catch(() => null)) ?? []) out.push(`${LE_DIR}/renewal-hooks/${dir}/${name}`);
@@ -118,18 +146,28 @@ export const renewalCheck: Check = guardedCheck({
   severity: 'high',
   watch: [...TLS_WATCH, '/etc/systemd/system/timers.target.wants', '/etc/cron.d'],
   interval: 3600,
-  async run(host) {
+  // certbot certificates: a Python start-up, 1-3 s on a small machine.
+  slow: true,
+  timeoutMs: 90_000,
+  async run(host, ctx) {
     const le = await host.stat(LE_DIR);
     if (!le || le.kind !== 'dir') return finding(renewalCheck, 'skip', `no ${LE_DIR}: no certbot-managed certificate`);
     const confs = await host.glob(`${LE_RENEWAL}/*.conf`);
     if (confs.length === 0) return finding(renewalCheck, 'skip', `certbot manages no certificate (no ${LE_RENEWAL}/*.conf)`);
     const inv = await tlsInventory(host);
     if (inv.nginx.kind === 'error') return finding(renewalCheck, 'error', inv.nginx.summary, inv.nginx.evidence);
-    const sched = await schedule(host);
-    // Lineages nginx serves (whether Apache reloads after a renewal is not judged yet).
-    const served = new Set(inv.certs.filter((c) => c.lineage && c.vhosts.some((v) => v.source === 'nginx')).map((c) => c.lineage as string));
+    const found = await certbotPresence(host);
+    // Without certbot, a timer or cron line renews nothing: the schedule is judged as missing.
+    const sched: Schedule = found.present ? await schedule(host) : { status: 'fail', summary: `${found.how}: nothing can renew these certificates`, evidence: found.evidence };
+    // Lineage → the web servers that serve it (each must reload after a renewal).
+    const served = new Map<string, Set<'nginx' | 'apache'>>();
+    for (const c of inv.certs) {
+      if (!c.lineage) continue;
+      for (const v of c.vhosts) served.set(c.lineage, (served.get(c.lineage) ?? new Set()).add(v.source));
+    }
     const hooks = await reloadHooks(host);
     const items: Item[] = [];
+    const parsed: Array<{ name: string; file: string; conf: RenewalConf }> = [];
     for (const file of confs) {
       const name = file.slice(LE_RENEWAL.length + 1).replace(/\.conf$/, '');
       const r = await host.read(file, { maxBytes: 1024 * 1024 });
@@ -142,22 +180,52 @@ export const renewalCheck: Check = guardedCheck({
         items.push(item(name, 'error', `${file}:${conf.error.line}: ${conf.error.message}`, [{ file, line: conf.error.line }]));
         continue;
       }
+      parsed.push({ name, file, conf });
+    }
+    // certbot's own verdict (certbot-view.ts): a conf it finds invalid is skipped by every renewal.
+    const view: CertbotView | null = found.present && parsed.length > 0 ? await certbotView(host, parsed.map((p) => p.conf), ctx.signal) : null;
+    for (const { name, file, conf } of parsed) {
       const statuses: Status[] = [sched.status];
       const parts = [sched.summary];
       const evidence: Evidence[] = [{ file, text: `certbot lineage ${name}` }, ...sched.evidence];
-      if (served.has(name) && inv.nginx.kind === 'ok') {
+      if (view?.ran) {
+        const seen = view.byName.get(name);
+        if (view.invalid.has(file)) {
+          statuses.push('fail');
+          parts.unshift(`certbot skips it: \`certbot certificates\` lists ${file} as an invalid renewal configuration, so nothing renews this certificate`);
+          evidence.unshift({ command: CERTBOT_CERTIFICATES_SHOWN, text: `invalid renewal configuration: ${file}` });
+        } else if (seen) {
+          evidence.push({ command: CERTBOT_CERTIFICATES_SHOWN, text: `${seen.name}: expiry ${seen.expiry ?? '?'} (${seen.validity ?? '?'}), domains ${seen.domains.join(' ')}` });
+          if (/TEST_CERT/.test(seen.validity ?? '')) {
+            statuses.push('warn');
+            parts.push(`certbot says ${seen.validity}: a certificate from a staging CA, which browsers do not trust`);
+          }
+        }
+      } else if (view) {
+        evidence.push({ command: CERTBOT_CERTIFICATES_SHOWN, text: `not run: ${view.why}` });
+      }
+      const servers = [...(served.get(name) ?? [])].filter((s) => inv[s].kind === 'ok');
+      if (servers.length > 0) {
         const installer = conf.values.get('installer');
         const hook = ['renew_hook', 'deploy_hook', 'post_hook'].map((k) => conf.values.get(k)).find((v) => v && v.value !== '' && v.value !== 'None');
-        if (installer?.value === 'nginx' || hook || hooks.length > 0) {
-          parts.push(installer?.value === 'nginx' ? 'installer nginx reloads it' : hook ? `hook reloads: ${hook.value}` : `hook ${hooks[0]}`);
+        // certbot's installer plugin reloads the server it installs into: only that one.
+        const installs = servers.find((s) => s === installer?.value);
+        const label = (s: string) => (s === 'apache' ? 'Apache' : 'nginx');
+        if ((installs && servers.length === 1) || hook || hooks.length > 0) {
+          parts.push(installs && servers.length === 1 ? `installer ${installs} reloads it` : hook ? `hook reloads: ${hook.value}` : `hook ${hooks[0]}`);
         } else {
           statuses.push('warn');
-          parts.push('nginx serves it, but nothing reloads nginx after a renewal (installer is not nginx, no deploy/post hook)');
+          const who = servers.map(label).join(' and ');
+          parts.push(`${who} serve${servers.length === 1 ? 's' : ''} it, but nothing reloads ${who} after a renewal (installer is not ${servers.length === 1 ? servers[0] : 'both'}, no deploy/post hook)`);
           const auth = conf.values.get('authenticator');
           if (auth) evidence.push({ file, line: auth.line, text: `authenticator = ${auth.value}` });
         }
       }
-      items.push(item(name, worst(statuses), parts.join('; '), evidence));
+      const own = item(name, worst(statuses), parts.join('; '), evidence);
+      // Renew this lineage now (f on the item in the dashboard): tls.renew --arg cert-name=NAME.
+      const renew = renewItemFix(name);
+      if (renew) own.fix = renew;
+      items.push(own);
     }
     return fromItems(renewalCheck, items, { emptySummary: 'no certbot lineage', passSummary: `${items.length} certbot lineage(s): ${sched.summary}` });
   },

@@ -310,6 +310,8 @@ export interface ApacheModel {
   listens: ApacheLocated<string>[];
   /** SSLUseStapling is server-config only: one value for every vhost. */
   stapling: ApacheLocated<boolean> | null;
+  /** PidFile as written (Debian's: ${APACHE_PID_FILE}, from /etc/apache2/envvars), or null when unset. */
+  pidFile: ApacheLocated<string> | null;
   /** Sections evaluated as true for want of knowing (IfDefine of an unknown variable …). */
   assumed: string[];
 }
@@ -438,6 +440,7 @@ export function apacheModel(directives: ApacheDirective[]): ApacheModel {
     vhosts,
     listens: top.filter((d) => d.key === 'listen').map((d) => ({ value: d.args.join(' '), file: d.file, line: d.line })),
     stapling: located(lastOf(top, 'sslusestapling'), (d) => (d.args[0] ?? '').toLowerCase() === 'on'),
+    pidFile: located(lastOf(top, 'pidfile'), (d) => d.args[0] ?? ''),
     assumed: state.assumed,
   };
 }

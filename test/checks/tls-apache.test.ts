@@ -12,6 +12,7 @@ import { createLocalHost } from '../../src/host/local-host';
 import { apacheModel, apacheNames, apacheProtocols, apacheWords, effectiveApacheHeaders, loadApacheConfig, parseApacheAddress, parseApacheConf, type ApacheConfigSource } from '../../src/parse/apache-conf';
 import type { ReadResult } from '../../src/host/host';
 import { checks as tlsChecks } from '../../checks/tls/index';
+import { applyLineEdits, lineProblem } from '../../checks/tls/apache-fix';
 import { protocolsFix } from '../../checks/tls/fix-protocols';
 import { checks as webChecks } from '../../checks/web/index';
 import { evidencePathsAreHostPaths } from './updates-reboot-helpers';
@@ -158,9 +159,29 @@ test('Apache vhosts join the tls inventory: protocols judged from SSLProtocol wi
       ['old.test:443', 'fail', { file: '/etc/apache2/sites-enabled/zz-ugly.conf', line: 26, text: 'SSLProtocol TLSv1 +TLSv1.1' }],
     ],
   );
-  t.deepEqual(f.fixes, [], 'the nginx fix cannot change Apache: not offered (and refused if asked for)');
+  t.deepEqual(f.fixes, ['tls.protocols'], 'tls.protocols edits Apache too');
   const plan = await protocolsFix.plan(host, offline);
-  t.regex(plan.guard?.reason ?? '', /no nginx/);
+  t.is(plan.guard, undefined, plan.guard?.reason);
+  // The line in effect for each failing vhost: the server config's (mods-enabled/ssl.conf, through its symlink) and old.test's own; indentation kept.
+  t.deepEqual(
+    plan.edits.map((e) => [e.path, e.before!.split('\n').filter((l, i) => e.after.split('\n')[i] !== l), e.after.split('\n').filter((l, i) => e.before!.split('\n')[i] !== l)]),
+    [
+      ['/etc/apache2/mods-enabled/ssl.conf', ['\tSSLProtocol all -SSLv3'], ['\tSSLProtocol -all +TLSv1.2 +TLSv1.3']],
+      ['/etc/apache2/sites-enabled/zz-ugly.conf', ['    SSLProtocol TLSv1 +TLSv1.1'], ['    SSLProtocol -all +TLSv1.2 +TLSv1.3']],
+    ],
+  );
+  t.deepEqual(plan.validate.map((v) => [v.argv, v.stage]), [[['env', 'APACHE_CONFDIR={stage}/etc/apache2', 'apache2ctl', 'configtest'], ['/etc/apache2']]]);
+  t.deepEqual(plan.commands, [], 'Apache does not run in this tree: nothing to reload, and the preview says so');
+  t.true(plan.warnings.some((w) => /Apache does not seem to run \(no pid in \/var\/run\/apache2\/apache2.pid\)/.test(w)));
+});
+
+test('applyLineEdits and lineProblem: indentation and line endings kept, a new line after <VirtualHost>, continued lines refused', (t) => {
+  t.is(applyLineEdits('a\r\n  SSLProtocol all\r\nz', [{ line: 2, kind: 'replace', text: 'SSLProtocol -all +TLSv1.2' }]), 'a\r\n  SSLProtocol -all +TLSv1.2\r\nz');
+  t.is(applyLineEdits('<VirtualHost *:443>\n\tServerName a\n</VirtualHost>\n', [{ line: 1, kind: 'insert-after', text: 'SSLProtocol X' }]), '<VirtualHost *:443>\n\tSSLProtocol X\n\tServerName a\n</VirtualHost>\n');
+  t.is(applyLineEdits('<VirtualHost *:443>', [{ line: 1, kind: 'insert-after', text: 'S' }]), '<VirtualHost *:443>\n  S\n', 'no final newline: one is added');
+  t.is(lineProblem('SSLProtocol all \\\n  -SSLv3\n', 1, 'SSLProtocol'), 'line 1 is continued with "\\": edit it by hand');
+  t.is(lineProblem('  sslprotocol all\n', 1, 'SSLProtocol'), null);
+  t.is(lineProblem('ServerName a\n', 1, 'SSLProtocol'), 'line 1 does not start with SSLProtocol');
 });
 
 test('Apache: the certificate files named by SSLCertificateFile are judged (expiry, names, keys, chain), with the Apache lines as evidence', async (t) => {

@@ -19,6 +19,7 @@ import type { Check, Finding, RunContext } from '../../src/core/types';
 import { createLocalHost } from '../../src/host/local-host';
 import { makeTlsChecks } from '../../checks/tls/index';
 import { judgeStaple, ocspUrls } from '../../checks/tls/ocsp';
+import { nginxLogTime, parseOcspFetchErrors } from '../../src/parse/nginx-error-log';
 import { NO_NETWORK } from '../../checks/tls/probe';
 import { freePort, httpTempPaths, makeLiveRoot, realProber, startNginx, type LiveRoot, type RunningNginx } from '../helpers/nginx';
 import { ocspResponse, startOcspResponder, writeIndex, type RunningResponder } from '../helpers/ocsp';
@@ -79,6 +80,7 @@ test.before(async () => {
   der('other', ocspResponse(ca, { cert: good, index }));
 
   const port = await freePort();
+  fs.mkdirSync(live.real('/var/log/nginx'), { recursive: true });
   const server = (name: string, stapling: string) => `
   server {
     listen 127.0.0.1:${port} ssl${name === 'nourl' ? ' default_server' : ''};
@@ -90,6 +92,9 @@ test.before(async () => {
   fs.writeFileSync(
     path.join(live.prefix, 'nginx.conf'),
     `events {}
+# Main level, where nginx logs its stapling fetches: besides the helper's own
+# log (-g error_log …, which the test reads), Debian's default place in the sysroot (hardtop reads it).
+error_log ${live.real('/var/log/nginx/error.log')};
 http {
   ${httpTempPaths(live.runDir)}
   ${server('nourl', 'ssl_stapling on;')}
@@ -114,19 +119,32 @@ test.after.always(async () => {
   for (const fn of cleanups) await fn();
 });
 
-test.serial("nginx's own fetch: a real loopback responder gives a good staple; a revoked status and a dead responder give none (warn)", async (t) => {
+test.serial("nginx's own fetch: a real loopback responder gives a good staple; revoked in the CA index fails (nginx's error log says so); a dead responder warns with nginx's reason", async (t) => {
   // The first handshake ever: nginx starts its fetch then, and staples from the next one on. The check asks twice.
   const f = await run();
   const fetched = itemOf(f, 'fetched.test');
   t.is(fetched.status, 'pass', fetched.summary);
   t.regex(fetched.summary, /^stapled OCSP response: good/);
   t.true(site.responder.requests() >= 2, 'nginx asked the responder (for fetched and revokedfetch)');
-  // nginx fetched "revoked" and refused to staple it: from outside that is no staple at all.
-  const revoked = itemOf(f, 'revokedfetch.test');
-  t.is(revoked.status, 'warn');
-  t.regex(revoked.summary, /ssl_stapling is on, but nginx sent no OCSP response/);
+  // nginx fetched "revoked" and refused to staple it: from outside that is no staple at all, but nginx's error log says why.
   t.regex(site.nginx.errorLog(), /certificate status "revoked" in the OCSP response/);
-  t.is(itemOf(f, 'down.test').status, 'warn');
+  const again = await run();
+  const revoked = itemOf(again, 'revokedfetch.test');
+  t.is(revoked.status, 'fail', revoked.summary);
+  t.regex(revoked.summary, /^REVOKED: the OCSP responder told nginx "revokedfetch.test" is revoked \(\/var\/log\/nginx\/error.log:\d+, \d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d\); nginx staples nothing, and clients that check refuse the certificate: replace it$/);
+  t.deepEqual(revoked.evidence[0].file, '/var/log/nginx/error.log');
+  t.regex(revoked.evidence[0].text!, /\[error\] certificate status "revoked" in the OCSP response$/);
+  const down = itemOf(again, 'down.test');
+  t.is(down.status, 'warn', 'a responder that is down is a warn, with nginx\'s reason');
+  t.regex(down.summary, /ssl_stapling is on, but nginx sent no OCSP response .*; nginx's last fetch: (?:(?:recv|connect)\(\) failed \(111: Connection refused\)|OCSP responder prematurely closed connection) \(\/var\/log\/nginx\/error.log:\d+, /);
+  t.regex(itemOf(again, 'fetched.test').summary, /^stapled OCSP response: good/, 'a good fetch is untouched');
+  // A certificate written after the log line (a renewal to the same path) does not inherit the old revocation.
+  const file = site.live.real('/etc/nginx/certs/revokedfetch.pem');
+  const later = new Date(Date.now() + 5000);
+  fs.utimesSync(file, later, later);
+  const renewed = itemOf(await run(), 'revokedfetch.test');
+  t.is(renewed.status, 'warn', renewed.summary);
+  t.regex(renewed.summary, /ssl_stapling is on, but nginx sent no OCSP response/);
 });
 
 test.serial('each stapled response is judged: good passes; revoked, forged, about another certificate fail', async (t) => {
@@ -192,4 +210,28 @@ test('judgeStaple: clock skew, a missing nextUpdate, unknown, a tool error', (t)
   t.is(judgeStaple({ ...base, status: 'unknown', thisUpdate: now, nextUpdate: null }, now).status, 'fail');
   t.is(judgeStaple({ kind: 'responder-error', responseStatus: 'trylater' }, now).summary, 'the stapled OCSP response carries no status (the responder answered "trylater"): clients ignore it');
   t.deepEqual(judgeStaple({ kind: 'tool-error', why: 'openssl missing' }, now), { status: 'error', summary: 'openssl missing' });
+});
+
+test('parseOcspFetchErrors: nginx 1.22 lines as written; a cut first line, other errors, a client\'s forged URI and garbage are ignored; never a throw', (t) => {
+  const log = [
+    'ficate status, responder: 127.0.0.1, peer: 127.0.0.1:1, certificate: "/cut.pem"',
+    '2026/11/28 23:01:48 [warn] 9928#9928: "ssl_stapling" ignored, no OCSP responder URL in the certificate "/etc/nginx/certs/nourl.pem"',
+    '2026/11/28 23:01:49 [error] 9931#9931: certificate status "revoked" in the OCSP response while requesting certificate status, responder: ocsp.example, peer: 192.0.2.1:80, certificate: "/etc/letsencrypt/live/a.test/fullchain.pem"',
+    '2026/11/28 23:01:50 [error] 9931#9931: connect() failed (111: Connection refused) while requesting certificate status, responder: 127.0.0.1, peer: 127.0.0.1:45487, certificate: "/etc/nginx/certs/down.pem"',
+    // A client's URI, logged by nginx: it carries a connection number (*N), which a stapling fetch never has.
+    '2026/11/28 23:01:50 [error] 9931#9931: *17 open() "/var/www/html/certificate status "revoked" in the OCSP response while requesting certificate status, responder: a, peer: b, certificate: "/etc/nginx/certs/good.pem"" failed (2: No such file or directory), client: 203.0.113.9, server: a.test, request: "GET /x HTTP/1.1"',
+    '2026/11/28 23:01:51 [error] 9931#9931: certificate status "unknown" in the OCSP response while requesting certificate status, responder: r, peer: p:1, certificate: "/x\u001b[31m.pem"',
+    '2026/11/28 23:01:52 [error] 9931#9931: open() "/var/www/x" failed (2: No such file or directory), client: 127.0.0.1, server: a.test',
+  ].join('\n');
+  t.deepEqual(parseOcspFetchErrors(log), [
+    { line: 3, time: '2026/11/28 23:01:49', level: 'error', certificate: '/etc/letsencrypt/live/a.test/fullchain.pem', status: 'revoked', message: 'certificate status "revoked" in the OCSP response' },
+    { line: 4, time: '2026/11/28 23:01:50', level: 'error', certificate: '/etc/nginx/certs/down.pem', status: null, message: 'connect() failed (111: Connection refused)' },
+    { line: 6, time: '2026/11/28 23:01:51', level: 'error', certificate: '/x\u001b[31m.pem', status: 'unknown', message: 'certificate status "unknown" in the OCSP response' },
+  ]);
+  t.deepEqual(nginxLogTime('2026/11/28 23:01:49'), new Date(2026, 10, 28, 23, 1, 49));
+  t.is(nginxLogTime('2026/11/28 23:01:49 junk'), null);
+  for (let i = 0; i < 200; i++) {
+    const junk = Array.from({ length: 200 }, () => String.fromCharCode(Math.floor(Math.random() * 256))).join('');
+    t.notThrows(() => parseOcspFetchErrors(`${junk} while requesting certificate status, responder: ${junk}\n${junk}`));
+  }
 });

@@ -24,9 +24,11 @@ import type { Command, Finding, RunContext } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
 import { createLocalHost } from '../../src/host/local-host';
 import { applyPlan } from '../../src/fix/engine';
+import { checkFixArgs } from '../../src/core/catalog';
 import { checks as defaultChecks, makeRenewFix, makeTlsChecks } from '../../checks/tls/index';
 import { outsideRoot, renewFix } from '../../checks/tls/fix-renew';
 import { parseRenewalConf } from '../../checks/tls/renewal';
+import { parseCertbotCertificates } from '../../src/parse/certbot-certificates';
 import { freePort, httpTempPaths, makeLiveRoot, realProber, startNginx, type LiveRoot, type RunningNginx } from '../helpers/nginx';
 import { startPebble, type RunningPebble } from '../helpers/pebble';
 import { at, copyRoot, ROOTS } from './updates-reboot-helpers';
@@ -124,7 +126,19 @@ test.serial('applied for real: certbot gets a new certificate from pebble, nginx
   t.regex(servedItem(before).summary, new RegExp(`serial ${oldSerial},`), 'nginx serves the first certificate');
 
   const host = sysroot();
-  const plan = await makeRenewFix({ certName: NAME }).plan(host, now());
+  // What the dashboard's f does on the certificate's own line: tls.renew with that item's args.
+  const expiry = defaultChecks.find((c) => c.id === 'tls.cert.expiry')!;
+  const certPath = `/etc/letsencrypt/live/${NAME}/fullchain.pem`;
+  const expiryItem = async () => (await expiry.run(host, now())).items!.find((i) => i.subject === certPath)!;
+  const itemBefore = await expiryItem();
+  t.deepEqual(itemBefore.fix, { id: 'tls.renew', args: { 'cert-name': NAME } });
+  t.is(checkFixArgs(renewFix, itemBefore.fix!.args), null);
+  const plan = await renewFix.plan(host, now(), itemBefore.fix!.args);
+  t.is(plan.title, `Renew the certificate ${NAME} now (certbot) and reload the web server`);
+  // The dashboard's live refresh: the expiry check's watched paths must see the renewal.
+  const changed: string[] = [];
+  const watch = host.watch(expiry.watch!, (p) => changed.push(p));
+  await watch.ready;
   const ran: Command[] = [];
   const runCommand = async (command: Command) => {
     ran.push(command);
@@ -160,6 +174,13 @@ test.serial('applied for real: certbot gets a new certificate from pebble, nginx
   t.is(after.status, 'pass');
   t.regex(servedItem(after).summary, new RegExp(`serial ${newSerial},`), 'nginx serves the renewed certificate');
   t.regex(site.nginx.errorLog(), /reconfiguring/, 'nginx got the SIGHUP');
+  // The panel's line for the certificate: the new serial and dates, from the files.
+  for (let i = 0; i < 40 && changed.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  watch.dispose();
+  t.true(changed.some((p) => p.startsWith('/etc/letsencrypt/')), `a watched path of tls.cert.expiry changed: ${JSON.stringify(changed)}`);
+  const itemAfter = await expiryItem();
+  t.regex(itemAfter.evidence[0].text!, new RegExp(`serial ${newSerial}$`));
+  t.notDeepEqual(itemAfter.evidence[0].text, itemBefore.evidence[0].text);
   // The journal of the sysroot (never this machine's) records the apply.
   const journal = fs.readFileSync(site.live.real('/var/lib/hardtop/journal.jsonl'), 'utf8');
   t.regex(journal, /"fixId":"tls.renew"/);
@@ -172,6 +193,64 @@ test.serial('refusals: unknown name, --no-network, nothing due (the pebble certi
   t.is((await makeRenewFix({ certName: NAME }).plan(sysroot(false), { ...now(), network: false })).guard!.reason, '--no-network: certbot must reach the CA');
   const due = await renewFix.plan(sysroot(), now());
   t.regex(due.guard!.reason, new RegExp(`^nothing to renew: no certbot certificate is due \\(the soonest: ${NAME} until \\d{4}-\\d\\d-\\d\\d\\)$`));
+});
+
+test.serial('tls.renewal asks certbot itself (certbot certificates): a valid lineage is listed; a renewal conf certbot finds invalid fails, as certbot skips it', async (t) => {
+  // The sysroot's package database says certbot is installed (the schedule is judged, and certbot asked).
+  fs.mkdirSync(site.live.real('/var/lib/dpkg'), { recursive: true });
+  fs.writeFileSync(site.live.real('/var/lib/dpkg/status'), 'Package: certbot\nStatus: install ok installed\nVersion: 2.1.0-4\n');
+  const bad = site.live.real('/etc/letsencrypt/renewal/broken.test.conf');
+  fs.writeFileSync(bad, `version = 2.1.0\narchive_dir = ${site.live.real('/etc/letsencrypt/archive/broken.test')}\n`);
+  t.teardown(() => fs.rmSync(bad, { force: true }));
+  const renewal = defaultChecks.find((c) => c.id === 'tls.renewal')!;
+  const f = await renewal.run(sysroot(), now());
+  const good = f.items!.find((i) => i.subject === NAME)!;
+  t.true(good.evidence.some((e) => e.command === 'certbot certificates' && new RegExp(`^${NAME.replace('.', '\\.')}: expiry \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\+00:00 \\(VALID: \\d+ days\\), domains ${NAME.replace('.', '\\.')}$`).test(e.text ?? '')), JSON.stringify(good.evidence));
+  const broken = f.items!.find((i) => i.subject === 'broken.test')!;
+  t.is(broken.status, 'fail');
+  t.regex(broken.summary, /^certbot skips it: `certbot certificates` lists \/etc\/letsencrypt\/renewal\/broken\.test\.conf as an invalid renewal configuration, so nothing renews this certificate/);
+  t.is(f.status, 'fail');
+  // Nothing lasting written by asking: no lock file left, no log in the sysroot's log dir from this run.
+  t.false(fs.existsSync(site.live.real('/etc/letsencrypt/.certbot.lock')));
+});
+
+test('parseCertbotCertificates: certbot 2.1 output, staging and expired lineages, invalid confs; never a throw', (t) => {
+  const out = [
+    '',
+    '- - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - -',
+    'Found the following certs:',
+    '  Certificate Name: x.test',
+    '    Serial Number: 9145b195417d783',
+    '    Key Type: ECDSA',
+    '    Domains: x.test www.x.test',
+    '    Expiry Date: 2031-11-28 23:13:19+00:00 (VALID: 1825 days)',
+    '    Certificate Path: /etc/letsencrypt/live/x.test/fullchain.pem',
+    '    Private Key Path: /etc/letsencrypt/live/x.test/privkey.pem',
+    '  Certificate Name: staging.test',
+    '    Domains: staging.test',
+    '    Expiry Date: 2026-12-01 00:00:00+00:00 (INVALID: TEST_CERT)',
+    '  Certificate Name: old.test',
+    '    Expiry Date: 2025-01-01 00:00:00+00:00 (INVALID: EXPIRED)',
+    '',
+    'The following renewal configurations were invalid:',
+    '  /etc/letsencrypt/renewal/bad.test.conf',
+    '  /etc/letsencrypt/renewal/worse test.conf',
+    '- - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - -',
+    '',
+  ].join('\n');
+  const p = parseCertbotCertificates(out);
+  t.deepEqual(p.lineages.map((l) => [l.name, l.line, l.validity, l.domains.join(' ')]), [
+    ['x.test', 4, 'VALID: 1825 days', 'x.test www.x.test'],
+    ['staging.test', 11, 'INVALID: TEST_CERT', 'staging.test'],
+    ['old.test', 14, 'INVALID: EXPIRED', ''],
+  ]);
+  t.deepEqual(p.lineages[0], { name: 'x.test', line: 4, serial: '9145b195417d783', keyType: 'ECDSA', domains: ['x.test', 'www.x.test'], expiry: '2031-11-28 23:13:19+00:00', validity: 'VALID: 1825 days', certificatePath: '/etc/letsencrypt/live/x.test/fullchain.pem', keyPath: '/etc/letsencrypt/live/x.test/privkey.pem' });
+  t.deepEqual(p.invalid, ['/etc/letsencrypt/renewal/bad.test.conf', '/etc/letsencrypt/renewal/worse test.conf']);
+  t.deepEqual(parseCertbotCertificates('No certificates found.\n'), { lineages: [], invalid: [] });
+  for (let i = 0; i < 200; i++) {
+    const junk = Array.from({ length: 300 }, () => String.fromCharCode(Math.floor(Math.random() * 128))).join('');
+    t.notThrows(() => parseCertbotCertificates(`Found the following certs:\n${junk}\nThe following renewal configurations were invalid:\n ${junk}`));
+  }
 });
 
 test('under --root, what would act on this machine is refused, naming the conf line', async (t) => {
@@ -194,6 +273,33 @@ test('the default fix renews what is due; on a sysroot whose lineage uses the ng
   t.true(plan.commands.length >= 1 && plan.commands[0].argv.includes('--force-renewal'), 'the preview still shows the command');
   const early = await renewFix.plan(host, { ...at('2026-11-28T12:00:00Z'), network: true });
   t.regex(early.guard!.reason, /^nothing to renew/);
+});
+
+test('each certbot lineage carries its own tls.renew (--arg cert-name) on its expiry and renewal items; other certificates none', async (t) => {
+  const host = createLocalHost({ root: path.join(ROOTS, 'tls-letsencrypt'), network: false });
+  const expiry = defaultChecks.find((c) => c.id === 'tls.cert.expiry')!;
+  const renewal = defaultChecks.find((c) => c.id === 'tls.renewal')!;
+  const e = await expiry.run(host, at('2026-11-28T12:00:00Z'));
+  t.deepEqual(
+    e.items!.map((i) => [i.subject, i.fix]),
+    [
+      ['/etc/letsencrypt/live/site.test/fullchain.pem', { id: 'tls.renew', args: { 'cert-name': 'site.test' } }],
+      ['/etc/letsencrypt/live/spare.test/fullchain.pem', { id: 'tls.renew', args: { 'cert-name': 'spare.test' } }],
+    ],
+    'offered whatever the status: the admin may renew a passing certificate',
+  );
+  const r = await renewal.run(host, at('2026-11-28T12:00:00Z'));
+  t.deepEqual(r.items!.map((i) => [i.subject, i.fix?.args['cert-name']]), [['site.test', 'site.test'], ['spare.test', 'spare.test']]);
+  const weak = await expiry.run(createLocalHost({ root: path.join(ROOTS, 'tls-weak'), network: false }), at('2026-11-28T12:00:00Z'));
+  t.true(weak.items!.every((i) => i.fix === undefined), 'not a certbot lineage: nothing to renew it with');
+  // The param: optional (left out = every due lineage), and never an option or a path.
+  t.deepEqual(renewFix.params!.map((p) => [p.name, !!p.optional]), [['cert-name', true]]);
+  t.is(checkFixArgs(renewFix, {}), null);
+  t.regex(checkFixArgs(renewFix, { 'cert-name': '--config-dir=/etc' })!, /^--arg cert-name: '--config-dir=\/etc' is not a certbot certificate name/);
+  t.regex(checkFixArgs(renewFix, { 'cert-name': '../x' })!, /is not a certbot certificate name/);
+  const named = await renewFix.plan(host, { ...at('2026-11-28T12:00:00Z'), network: true }, { 'cert-name': 'spare.test' });
+  t.true(named.commands[0].argv.join(' ').includes('--cert-name spare.test'), 'the named lineage, though it is not due');
+  t.is(named.title, 'Renew the certificate spare.test now (certbot) and reload the web server');
 });
 
 test('tls.cert.expiry offers tls.renew for a due certbot certificate, not for others', async (t) => {

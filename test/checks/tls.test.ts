@@ -70,7 +70,7 @@ test('assets/policy/tls.json is sane and says what it follows', (t) => {
   t.regex(tlsPolicy.source, /Mozilla .*6\.0.*intermediate/);
   t.deepEqual(tlsPolicy.protocols.forbidden, ['SSLv2', 'SSLv3', 'TLSv1', 'TLSv1.1']);
   t.is(tlsPolicy.expiry.failDays, 7);
-  t.deepEqual(tlsPolicyProblems({ ...tlsPolicy, expiry: { failDays: 7, warnLifetimeDivisor: 1 } }), ['expiry.warnLifetimeDivisor must be an integer > 1']);
+  t.deepEqual(tlsPolicyProblems({ ...tlsPolicy, expiry: { ...tlsPolicy.expiry, warnLifetimeDivisor: 1 } }), ['expiry.warnLifetimeDivisor must be an integer > 1']);
 });
 
 test('every tls root × every tls and web check: exactly one well-formed finding, host paths only, never a throw', async (t) => {
@@ -153,9 +153,24 @@ test('expiry: a third of the lifetime and 7 days are the lines', (t) => {
   t.is(judgeExpiry(from, to, new Date('2026-12-22T23:00:00Z')).status, 'fail', '7 days left');
   t.regex(judgeExpiry(from, to, new Date('2027-01-02T00:00:00Z')).summary, /^expired on 2026-12-30 \(3 days ago\)$/);
   t.is(judgeExpiry(new Date('2027-01-01T00:00:00Z'), new Date('2027-04-01T00:00:00Z'), new Date('2026-11-28T00:00:00Z')).status, 'fail', 'not yet valid');
-  // A 6-day certificate with 3 days left is half its life: fine; a 365-day one with 30 left is not.
-  t.is(judgeExpiry(new Date('2026-11-25T12:00:00Z'), new Date('2026-12-01T12:00:00Z'), new Date('2026-11-28T12:00:00Z')).status, 'fail', '≤ 7 days fails whatever the lifetime');
+  // A 365-day certificate with 30 days left is past its renewal point.
   t.is(judgeExpiry(new Date('2026-01-01T00:00:00Z'), new Date('2027-01-01T00:00:00Z'), new Date('2026-12-02T00:00:00Z')).status, 'warn');
+});
+
+test('expiry of short-lived certificates follows CHECKS.md: warn under a third, fail at 7 days whatever the lifetime (a 6-day one always fails; a contract change is proposed, not made)', (t) => {
+  // Let's Encrypt's 6-day profile: always ≤ 7 days left, so CHECKS.md's day line fails it from issuance.
+  const from = new Date('2026-11-25T12:00:00Z');
+  const to = new Date('2026-12-01T12:00:00Z');
+  t.deepEqual(judgeExpiry(from, to, new Date('2026-11-25T13:00:00Z')), { status: 'fail', summary: 'expires in 5 days (2026-12-01)' }, 'just issued');
+  t.is(judgeExpiry(from, to, new Date('2026-12-01T00:00:00Z')).summary, 'expires in 12 hours (2026-12-01)', 'hours when less than a day is left');
+  t.is(judgeExpiry(from, to, new Date('2026-12-01T13:00:00Z')).status, 'fail', 'expired');
+  // CA/B Forum's 47-day maximum (2029): a third is ~15.7 days, the 7-day line applies.
+  const from47 = new Date('2026-11-01T00:00:00Z');
+  const to47 = new Date('2026-12-18T00:00:00Z');
+  t.is(judgeExpiry(from47, to47, new Date('2026-11-28T00:00:00Z')).status, 'pass', '20 days left');
+  t.is(judgeExpiry(from47, to47, new Date('2026-12-03T00:00:00Z')).status, 'warn', '15 days left');
+  t.is(judgeExpiry(from47, to47, new Date('2026-12-10T12:00:00Z')).summary, 'expires in 7 days (2026-12-18)');
+  t.is(judgeExpiry(from47, to47, new Date('2026-12-10T00:00:00Z')).status, 'warn', '8 days left: warn, not fail');
 });
 
 test('expiry on the certbot root: pass now, warn under a third, fail at a week, fail expired', async (t) => {
@@ -346,6 +361,20 @@ test("renewal: with the timer disabled, Debian's guarded cron entry does not cou
   const g = await run('tls.renewal', root);
   t.is(g.status, 'pass');
   t.regex(g.summary, /cron runs certbot renew \(\/etc\/cron.d\/certbot:17\)/);
+});
+
+test('renewal: certbot itself must be here: a timer that calls a missing certbot renews nothing; a program without a package counts', async (t) => {
+  const root = copyRoot(t, 'tls-le-only');
+  fs.mkdirSync(path.join(root, 'var/spool/cron/crontabs'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'var/spool/cron/crontabs/root'), '17 3 * * * /usr/local/bin/certbot renew --quiet\n');
+  t.is((await run('tls.renewal', root)).status, 'pass', 'package certbot in the dpkg database');
+  fs.rmSync(path.join(root, 'var/lib/dpkg/status'));
+  const gone = await run('tls.renewal', root);
+  t.is(gone.status, 'fail');
+  t.is(itemOf(gone, 'mail.test').summary, 'certbot is not installed (no certbot package, none of /usr/bin/certbot, /usr/local/bin/certbot, /snap/bin/certbot, /opt/certbot/bin/certbot): nothing can renew these certificates');
+  fs.mkdirSync(path.join(root, 'usr/local/bin'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'usr/local/bin/certbot'), '#!/bin/sh\n', { mode: 0o755 });
+  t.is((await run('tls.renewal', root)).status, 'pass', 'a pip install: the program is enough');
 });
 
 test('renewal: an admin cron line in root\'s crontab counts', async (t) => {
