@@ -331,6 +331,9 @@ export class Dashboard {
         return void this.previewSelected();
       case 'detail:f':
         return void this.previewInDetail();
+      case 'detail:S-r':
+      case 'dashboard:S-r':
+        return void this.previewRenewal(scope === 'detail');
       case 'dashboard:u':
         return void this.runAction('undoing…', () => this.opts.actions.undo()).then(() => this.afterChange());
       case 'dashboard:c':
@@ -431,6 +434,20 @@ export class Dashboard {
     const item = this.detailItem === null ? undefined : this.selectedFinding()?.items?.[this.detailItem];
     if (item?.fix) return this.previewFix(item.fix.id, item.fix.args);
     return this.previewSelected();
+  }
+
+  /**
+   * R: renew one certificate now (tls.renew --arg cert-name: certbot in the
+   * embedded terminal, then the web server reloads). The certificate is the
+   * item under the cursor, or the only certbot lineage of the finding.
+   */
+  private async previewRenewal(inDetail: boolean): Promise<void> {
+    const finding = this.selectedFinding();
+    const item = inDetail && this.detailItem !== null ? finding?.items?.[this.detailItem] : undefined;
+    if (item?.fix?.id === RENEW_FIX) return this.previewFix(item.fix.id, item.fix.args);
+    const lineages = (finding?.items ?? []).filter((i) => i.fix?.id === RENEW_FIX);
+    if (lineages.length === 1) return this.previewFix(RENEW_FIX, lineages[0].fix!.args);
+    return this.say(lineages.length > 1 ? 'several certificates: Enter, put the cursor on one, then R' : 'no certbot certificate here: R renews one from the TLS panel (expiry, renewal)');
   }
 
   private async openEffective(): Promise<void> {
@@ -792,6 +809,9 @@ export class Dashboard {
     box.setContent([...head, ...lines].join('\n'));
   }
 }
+
+/** certbot renew of one lineage (checks/tls/fix-ids.ts RENEW_FIX_ID; a string here: screens import no checks). */
+const RENEW_FIX = 'tls.renew';
 
 /** Longer than any address, time or path a fix takes; keeps a pasted flood out. */
 const MAX_PARAM_LENGTH = 256;

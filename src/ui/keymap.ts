@@ -82,6 +82,7 @@ export const BINDINGS: readonly KeyBinding[] = [
   { scope: 'dashboard', keys: ['u'], label: 'u', description: 'undo the latest applied change', bar: 'undo', danger: true },
   { scope: 'dashboard', keys: ['c'], label: 'c', description: 'confirm a change waiting for confirmation (from a NEW ssh login)', danger: true },
   { scope: 'dashboard', keys: ['r', 'f5'], label: 'r/F5', description: 'run every check again now', bar: 'refresh' },
+  { scope: 'dashboard', keys: ['S-r'], label: 'R', description: 'renew the selected finding\'s certbot certificate now (several: Enter, then R on one; preview first)', danger: true },
   { scope: 'dashboard', keys: ['?'], label: '?', description: 'help', bar: 'help' },
   { scope: 'dashboard', keys: ['q', 'C-c'], label: 'q', description: 'quit', bar: 'quit' },
 
@@ -92,6 +93,7 @@ export const BINDINGS: readonly KeyBinding[] = [
   { scope: 'detail', keys: ['up', 'k'], label: '↑/k', description: 'previous finding or item' },
   { scope: 'detail', keys: ['down', 'j'], label: '↓/j', description: 'next finding or item (the cursor walks through each finding\'s items)' },
   { scope: 'detail', keys: ['f'], label: 'f', description: "preview the fix of the selected item (that item alone) or else of the finding", bar: 'fix', danger: true },
+  { scope: 'detail', keys: ['S-r'], label: 'R', description: 'renew the certificate under the cursor now (certbot renew --cert-name …, then the web server reloads; preview first)', bar: 'renew', danger: true },
   { scope: 'detail', keys: ['r'], label: 'r', description: "run this area's checks again", bar: 'refresh' },
   { scope: 'detail', keys: ['?'], label: '?', description: 'help', bar: 'help' },
   { scope: 'detail', keys: ['escape', 'q', 'backspace'], label: 'Esc/q', description: 'back to the dashboard', bar: 'back' },

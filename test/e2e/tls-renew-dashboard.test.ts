@@ -65,6 +65,13 @@ asRoot('f on a certificate\'s own line previews tls.renew for that lineage alone
   t.false(preview.includes('--cert-name site.test'), 'only the lineage picked');
   tui.key('escape');
   await tui.waitForNoText('fix tls.renew — preview');
+  // R (the key) on the same line: the same lineage's renewal.
+  tui.press('R');
+  await tui.waitForText('fix tls.renew — preview', 60_000);
+  await tui.waitForText(/certbot renew --cert-name spare\.test/);
+  t.false(tui.screenText().includes('--cert-name site.test'));
+  tui.key('escape');
+  await tui.waitForNoText('fix tls.renew — preview');
   t.deepEqual(fs.readFileSync(conf), before);
   // Back out of the detail view, then quit.
   if (tui.screenText().includes('TLS — detail')) {
