@@ -24,6 +24,7 @@
 
 import { followInclude, includeBudget, safeRead } from './config-include';
 import { tokenizeSshdLine, type ConfigSource, type SourceRead } from './sshd-config';
+import { sshdPattern } from './sshd-match';
 
 /** Lower-case alias → lower-case canonical keyword (readconf.c keywords[], 9.2, Debian's included). */
 export const SSH_ALIASES: Readonly<Record<string, string>> = {
@@ -188,28 +189,7 @@ export function canonicalSshKey(keyword: string): string {
  * "*a*a*a*b" against a long name stays O(pattern × name).
  */
 export function sshPatternMatch(pattern: string, name: string): boolean {
-  const p = pattern.toLowerCase();
-  const s = name.toLowerCase();
-  let pi = 0;
-  let si = 0;
-  let star = -1;
-  let mark = 0;
-  while (si < s.length) {
-    if (pi < p.length && (p[pi] === '?' || p[pi] === s[si])) {
-      pi++;
-      si++;
-    } else if (pi < p.length && p[pi] === '*') {
-      star = pi++;
-      mark = si;
-    } else if (star !== -1) {
-      pi = star + 1;
-      si = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (pi < p.length && p[pi] === '*') pi++;
-  return pi === p.length;
+  return sshdPattern(pattern.toLowerCase(), name.toLowerCase());
 }
 
 function hostBlockShape(args: string[]): { universal: boolean; except: string[] } {
