@@ -27,7 +27,19 @@ import type { Host, ReadResult } from '../../src/host/host';
 import { loadNginxConfig, NGINX_MAIN_CONF, parseNginxConf, resolveConfPath, type NginxConfigSource, type NginxDirective } from '../../src/parse/nginx-conf';
 import { applyTextEdits, replaceArg, walkDirectives, type TextEdit } from '../../src/parse/nginx-edit';
 
-/** Directives whose first argument is a file nginx reads (relative to the conf prefix). */
+/**
+ * Directives whose first argument is a file nginx reads (relative to the conf
+ * prefix), in the http, stream and mail ssl modules and the proxy/grpc/uwsgi
+ * upstream TLS settings. `nginx -t` reads most of them (certificates, keys,
+ * CA bundles, CRLs, DH params, password and ticket-key files, the stapling
+ * file); auth_basic_user_file only at request time, but a staged check must
+ * not even name this machine's file. Not files: ssl_ecdh_curve (curve names),
+ * ssl_conf_command. Not rewritten: lua/njs file directives (*_by_lua_file,
+ * js_import, js_path): their modules are not in Debian's nginx package, and
+ * their relative paths resolve against nginx's prefix, not its conf dir.
+ * map/geo `include` lines are `include` directives, handled with the others.
+ */
+const UPSTREAM_TLS_FILES = ['ssl_certificate', 'ssl_certificate_key', 'ssl_trusted_certificate', 'ssl_crl', 'ssl_password_file'];
 const READ_FILES = new Set([
   'ssl_certificate',
   'ssl_certificate_key',
@@ -39,6 +51,7 @@ const READ_FILES = new Set([
   'ssl_password_file',
   'ssl_session_ticket_key',
   'auth_basic_user_file',
+  ...['proxy', 'grpc', 'uwsgi'].flatMap((upstream) => UPSTREAM_TLS_FILES.map((d) => `${upstream}_${d}`)),
 ]);
 const LOGS = new Set(['error_log', 'access_log']);
 const TEMP_PATHS = new Set(['client_body_temp_path', 'proxy_temp_path', 'fastcgi_temp_path', 'uwsgi_temp_path', 'scgi_temp_path']);

@@ -186,6 +186,6 @@ test('web.headers on Debian\'s layout: the include goes into the server (http ha
   const outcome = await applyPlan(host, plan, { stateDir: '/var/lib/hardtop' });
   t.true(outcome.ok, JSON.stringify(outcome));
   const again = await headersFix.plan(host, ctx);
-  t.regex(again.guard?.reason ?? '', /^nothing to change: every TLS vhost already includes/);
+  t.regex(again.guard?.reason ?? '', /^nothing to change: every TLS vhost already sends the security headers/);
   t.deepEqual(again.edits, []);
 });

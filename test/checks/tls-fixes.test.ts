@@ -17,7 +17,9 @@
 //   the include goes into http, so a.test keeps inheriting; a.test's
 //   `location /api` has its own add_header: it gets the include too; b.test
 //   has its own add_header lines (Public-Key-Pins, X-Frame-Options DENY) and
-//   so does its `location /`: both get the include; the HPKP and the XSS "1"
+//   so does its `location /`: DENY passes web.frame-options and is kept, so
+//   both get the missing headers written in (the location with b's DENY, not
+//   the snippet's SAMEORIGIN) rather than the include; the HPKP and the XSS "1"
 //   lines go.
 // Serial: every test reloads the one nginx.
 
@@ -238,13 +240,20 @@ test.serial('web.headers: the snippet is included where inheritance makes it cou
     .replace('http {\n', `http {\n  ${inc}\n`)
     // a.test's location with its own add_header: it inherits nothing, so it gets the include.
     .replace('    location /api {\n', `    location /api {\n      ${inc}\n`)
-    // b.test's server block has its own add_header: the include, HPKP removed, its own X-Frame-Options replaced.
+    // b.test's server block has its own add_header, among them a passing X-Frame-Options DENY: kept, and
+    // the missing headers written beside it (the snippet's SAMEORIGIN would weaken it); HPKP removed.
     .replace(/ {4}add_header Public-Key-Pins .*\n/, '')
-    .replace('    add_header X-Frame-Options DENY;\n', '')
-    .replace(`  server {\n    listen 127.0.0.1:${site.ports.b} ssl;\n`, `  server {\n    ${inc}\n    listen 127.0.0.1:${site.ports.b} ssl;\n`)
-    .replace('    location / {\n      add_header X-Served-By b;', `    location / {\n      ${inc}\n      add_header X-Served-By b;`);
+    .replace(
+      `  server {\n    listen 127.0.0.1:${site.ports.b} ssl;\n`,
+      `  server {\n    add_header Strict-Transport-Security max-age=63072000 always;\n    add_header X-Content-Type-Options nosniff always;\n    add_header Referrer-Policy strict-origin-when-cross-origin always;\n    listen 127.0.0.1:${site.ports.b} ssl;\n`,
+    )
+    // Its location inherits nothing: it gets the server's DENY, not the policy's SAMEORIGIN.
+    .replace(
+      '    location / {\n      add_header X-Served-By b;',
+      '    location / {\n      add_header Strict-Transport-Security max-age=63072000 always;\n      add_header X-Content-Type-Options nosniff always;\n      add_header X-Frame-Options DENY always;\n      add_header Referrer-Policy strict-origin-when-cross-origin always;\n      add_header X-Served-By b;',
+    );
   t.is(plan.edits[1].after, expected);
-  t.true(plan.warnings.some((w) => /X-Frame-Options "DENY" removed/.test(w)), 'the preview names the replaced line');
+  t.true(plan.warnings.some((w) => /add_header X-Frame-Options "DENY" kept \(it passes web\.frame-options\)/.test(w)), 'the preview names the kept line');
 
   await applyAndUndo(t, plan, fix('web.headers'), async () => {
     for (const id of ['web.hsts', 'web.frame-options', 'web.nosniff', 'web.referrer-policy', 'web.xss-protection', 'web.hpkp']) {
