@@ -2,8 +2,9 @@
 // sanitised and tag-escaped): the jail table with sparklines, the newest
 // events, the top offenders, and the ban list window.
 
-import type { Fail2banLiveSnapshot, LiveEvent, LiveEventKind } from '../src/core/fail2ban-live';
+import type { AddressHistory, Fail2banLiveSnapshot, LiveEvent, LiveEventKind, PastBan } from '../src/core/fail2ban-live';
 import { displayWidth, escapeTags, sanitizeText, truncate } from '../src/core/sanitize';
+import { formatSeconds } from '../src/parse/fail2ban-config';
 import type { BanList } from './fail2ban-banlist';
 
 const BARS = '▂▃▄▅▆▇█';
@@ -153,8 +154,94 @@ export interface BanListPrompt {
   wide?: string;
 }
 
-/** The ban list: a title line, a prompt or filter line, the header, then only the rows that fit. */
-export function banListLines(list: BanList, s: Fail2banLiveSnapshot, width: number, height: number, color: boolean, prompt: BanListPrompt | null): string[] {
+/** What the history pane knows of the selected address: still being read, or what the database said. */
+export type HistoryPaneState = { kind: 'loading' } | AddressHistory;
+
+export interface HistoryPane {
+  address: string;
+  state: HistoryPaneState;
+}
+
+/** Rows the history pane takes at this height: a real pane when there is room, one summary line on a short screen. */
+export function historyPaneHeight(height: number): number {
+  if (height >= 16) return Math.min(12, Math.floor(height * 0.4));
+  if (height >= 8) return 2;
+  return 0;
+}
+
+/** Matched lines shown per ban (the newest: what they tried last). */
+const MATCHES_PER_BAN = 2;
+
+function banTime(b: PastBan): string {
+  return new Date(b.timeofban * 1000).toISOString().replace(/\.\d+Z$/, 'Z').replace('T', ' ');
+}
+
+function banHead(b: PastBan): string {
+  const length = b.bantime < 0 ? 'permanently' : `for ${formatSeconds(b.bantime)}`;
+  const failures = b.failures === null ? '' : `, ${num(b.failures)} failure${b.failures === 1 ? '' : 's'}`;
+  return `${banTime(b)} [${b.jail}] ${length}, ban #${b.bancount}${failures}`;
+}
+
+/**
+ * The selected address's past bans (fail2ban's database): newest first, each
+ * with its time, jail, ban time, count, failures, the users tried and the
+ * newest matched lines — every string attacker-made, so sanitised, cut to
+ * the width and tag-escaped here, whatever the reader did already.
+ */
+export function historyPaneLines(pane: HistoryPane, width: number, height: number, color: boolean): string[] {
+  const w = Math.max(20, width);
+  if (height <= 0) return [];
+  const st = pane.state;
+  // The address came from the server's ban list: untrusted too, and given at most half the line.
+  const label = truncate(sanitizeText(`history of ${pane.address}`), Math.max(1, Math.floor(w / 2)));
+  const title = (note: string) => `{bold}${escapeTags(label)}{/bold}${note ? paint(color, 'gray', fit(note, Math.max(1, w - displayWidth(label)))) : ''}`;
+  if (st.kind === 'loading') return [title(' · reading fail2ban\'s database…')];
+  if (st.kind === 'none') return [title(''), paint(color, 'gray', fit(st.why, w))].slice(0, height);
+  if (st.kind === 'error') return [title(''), paint(color, 'yellow', fit(`cannot read the history: ${st.why}`, w))].slice(0, height);
+  const shown = st.bans.length < st.total ? `the newest ${num(st.bans.length)} of ` : '';
+  const head = title(st.total === 0 ? ' · no ban in fail2ban\'s database (it keeps dbpurgeage)' : ` · ${shown}${num(st.total)} ban${st.total === 1 ? '' : 's'} in fail2ban's database`);
+  const lines = [head];
+  if (height === 1) return lines;
+  if (height === 2) {
+    // One line: the newest ban and who they tried.
+    const b = st.bans[0];
+    if (b) lines.push(fit(`last: ${banHead(b)}${b.users.length ? `; users tried: ${b.users.join(', ')}` : ''}`, w));
+    return lines;
+  }
+  const room = height - 1;
+  const body: string[] = [];
+  /** Index in `body` of each shown ban's header line. */
+  const heads: number[] = [];
+  for (const b of st.bans) {
+    if (body.length >= room) break;
+    heads.push(body.length);
+    body.push(paint(color, 'red', fit(banHead(b), w)));
+    // Newest first: its details as far as room goes, older bans after.
+    const details = [fit(`  users tried: ${b.users.length ? b.users.join(', ') : '(none recorded)'}`, w), ...b.matches.slice(-MATCHES_PER_BAN).map((m) => paint(color, 'gray', fit(`  matched: ${m}`, w)))];
+    body.push(...details.slice(0, room - body.length));
+  }
+  if (st.total > heads.length) {
+    // The last line says how many are not shown; a header it displaces is not shown either.
+    if (body.length >= room) {
+      body.length = room - 1;
+      if (heads.length && heads[heads.length - 1] >= body.length) heads.pop();
+    }
+    const hidden = st.total - heads.length;
+    body.push(paint(color, 'gray', fit(`… ${num(hidden)} older ban${hidden === 1 ? '' : 's'}`, w)));
+  }
+  return [...lines, ...body];
+}
+
+/** The ban list: a title line, a prompt or filter line, the header, then only the rows that fit, then the selected address's history. */
+export function banListLines(
+  list: BanList,
+  s: Fail2banLiveSnapshot,
+  width: number,
+  height: number,
+  color: boolean,
+  prompt: BanListPrompt | null,
+  history: HistoryPane | null = null,
+): string[] {
   const w = Math.max(20, width);
   const lines: string[] = [];
   const jails = new Set(s.bans.map((b) => b.jail)).size;
@@ -167,7 +254,8 @@ export function banListLines(list: BanList, s: Fail2banLiveSnapshot, width: numb
     if (prompt.wide) lines.push(paint(color, 'yellow', fit(prompt.wide, w)));
   } else lines.push(paint(color, 'gray', fit(s.server.state === 'up' ? `as of the last status${s.statusAt ? '' : ' (none yet)'}` : s.server.text, w)));
   lines.push(`{bold}${pad('jail', 16)}${pad('address', Math.max(1, w - 16))}{/bold}`);
-  const visible = Math.max(1, height - lines.length);
+  const paneH = history && list.count > 0 ? historyPaneHeight(height) : 0;
+  const visible = Math.max(1, height - lines.length - paneH);
   const win = list.window(visible);
   if (list.count === 0) {
     lines.push(paint(color, 'gray', list.total === 0 ? 'no address is banned' : 'no address matches the filter'));
@@ -177,5 +265,10 @@ export function banListLines(list: BanList, s: Fail2banLiveSnapshot, width: numb
     const text = `${pad(b.jail, 16)}${pad(b.address, Math.max(1, w - 16))}`;
     lines.push(win.offset + i === win.selected ? `{inverse}${text}{/inverse}` : text);
   });
+  if (history && paneH > 0) {
+    // The pane sits at the bottom, under a short list too.
+    while (lines.length < height - paneH) lines.push('');
+    lines.push(...historyPaneLines(history, w, paneH, color));
+  }
   return lines;
 }

@@ -12,16 +12,22 @@
 // on the same text previews it again with wide=yes — the second
 // confirmation is a step the admin sees and takes, never a silent flag.
 //
+// The ban list shows, under the rows, the selected address's past bans from
+// fail2ban's database (Fail2banLive.history): read for the selected row only,
+// once the cursor rests (HISTORY_DEBOUNCE_MS), one read at a time, cached per
+// address while the view is open — the list may hold 100,000 addresses, and
+// holding a key down must not start a sqlite3 per row it passes.
+//
 // It renders snapshots of a Fail2banLive and returns what should happen
 // next; it holds no security logic (the fixes refuse loopback, the admin's
 // own address and malformed input) and never touches the machine.
 
 import type * as blessed from 'blessed';
-import type { Fail2banLive } from '../src/core/fail2ban-live';
+import type { AddressHistory, Fail2banLive } from '../src/core/fail2ban-live';
 import type { Scope } from '../src/ui/keymap';
 import { ignoreEntryWidth } from '../checks/fail2ban/policy';
 import { BanList, MAX_FILTER } from './fail2ban-banlist';
-import { banListLines, liveLines, type BanListPrompt } from './fail2ban-lines';
+import { banListLines, historyPaneHeight, liveLines, type BanListPrompt, type HistoryPane } from './fail2ban-lines';
 
 /** What the dashboard should do after a key. */
 export type ViewIntent =
@@ -36,6 +42,20 @@ export type ViewIntent =
 const NONE: ViewIntent = { kind: 'none' };
 /** Longest address worth typing ("ffff:…/128" is 43). */
 const MAX_ADDRESS = 45;
+/** The cursor must rest this long on a row before its history is read. */
+export const HISTORY_DEBOUNCE_MS = 150;
+/** A cached history older than this is read again once the ban list changed (a new ban of it may be there). */
+const HISTORY_STALE_MS = 10_000;
+/** Addresses whose history is kept while the view is open (the oldest read is forgotten first). */
+const HISTORY_CACHED = 500;
+
+interface CachedHistory {
+  result: AddressHistory;
+  /** Date.now() when read. */
+  at: number;
+  /** The ban list's version when read. */
+  version: number;
+}
 
 
 export class Fail2banView {
@@ -47,6 +67,13 @@ export class Fail2banView {
   private inputJail = '';
   private readonly sub: { dispose(): void };
   private listHeight = 10;
+  private readonly histories = new Map<string, CachedHistory>();
+  /** The address whose history should be read once the cursor rests. */
+  private historyWanted: string | null = null;
+  private historyTimer: NodeJS.Timeout | null = null;
+  /** The address being read now (one read at a time). */
+  private historyLoading: string | null = null;
+  private disposed = false;
 
   constructor(
     private readonly live: Fail2banLive,
@@ -261,8 +288,52 @@ export class Fail2banView {
           : this.mode === 'ignore-input'
             ? { kind: 'ignore', text: this.input, wide: this.wideNote() }
             : null;
-    this.listHeight = Math.max(1, rows - 3);
-    box.setContent(banListLines(this.list, s, inner, rows, this.opts.color, prompt).join('\n'));
+    this.listHeight = Math.max(1, rows - 3 - historyPaneHeight(rows));
+    const row = this.list.current();
+    const history: HistoryPane | null = row ? { address: row.address, state: this.historyOf(row.address, s.bansVersion) } : null;
+    box.setContent(banListLines(this.list, s, inner, rows, this.opts.color, prompt, history).join('\n'));
+  }
+
+  /** What the pane shows for `address` now; asks for a read when there is nothing (or nothing fresh) yet. */
+  historyOf(address: string, version: number): HistoryPane['state'] {
+    const cached = this.histories.get(address);
+    const fresh = cached !== undefined && (cached.version === version || Date.now() - cached.at < HISTORY_STALE_MS);
+    if (fresh || this.historyLoading === address) {
+      this.cancelWanted();
+    } else if (this.historyWanted !== address || !this.historyTimer) {
+      // The cursor moved (or a read just ended): start the wait again.
+      this.cancelWanted();
+      this.historyWanted = address;
+      this.historyTimer = setTimeout(() => this.readWanted(version), HISTORY_DEBOUNCE_MS);
+    }
+    // A stale entry is shown while it is read again.
+    return cached?.result ?? { kind: 'loading' };
+  }
+
+  private cancelWanted(): void {
+    if (this.historyTimer) clearTimeout(this.historyTimer);
+    this.historyTimer = null;
+    this.historyWanted = null;
+  }
+
+  private readWanted(version: number): void {
+    this.historyTimer = null;
+    const address = this.historyWanted;
+    // One read at a time: when it ends, the next paint asks for the address selected then.
+    if (address === null || this.disposed || this.historyLoading !== null) return;
+    this.historyWanted = null;
+    this.historyLoading = address;
+    void this.live
+      .history(address)
+      .catch((err: unknown): AddressHistory => ({ kind: 'error', why: err instanceof Error ? err.message : String(err) }))
+      .then((result) => {
+        this.historyLoading = null;
+        if (this.disposed) return;
+        this.histories.delete(address);
+        this.histories.set(address, { result, at: Date.now(), version });
+        if (this.histories.size > HISTORY_CACHED) this.histories.delete(this.histories.keys().next().value as string);
+        this.opts.requestRender();
+      });
   }
 
   /** The prompt's second line after a wide range was refused once. */
@@ -274,6 +345,8 @@ export class Fail2banView {
   }
 
   dispose(): void {
+    this.disposed = true;
+    this.cancelWanted();
     this.sub.dispose();
     this.live.dispose();
   }

@@ -5,6 +5,7 @@
 // long and a busy database costs us a second, not a hang. The CLI instead
 // of a native module: no build step, and the real tool is what tests run.
 
+import type { AddressHistory, PastBan } from '../../src/core/fail2ban-live';
 import type { Evidence } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
 import { sanitizeText } from '../../src/core/sanitize';
@@ -146,18 +147,8 @@ export async function readRecentBans(host: Host, dbfile: string, sinceSec: numbe
 // them) and the users tried. All of it comes from attackers' log lines:
 // every string is sanitised and cut before it can reach a screen.
 
-export interface OffenderBan {
+export interface OffenderBan extends PastBan {
   ip: string;
-  jail: string;
-  /** Epoch seconds. */
-  timeofban: number;
-  /** Seconds; -1 is permanent. */
-  bantime: number;
-  bancount: number;
-  failures: number | null;
-  users: string[];
-  /** Newest last. */
-  matches: string[];
 }
 
 const MAX_TEXT = 200;
@@ -240,4 +231,54 @@ export async function readOffenderBans(host: Host, dbfile: string, top: number, 
   const bans = parseOffenderBans(r.stdout);
   if (!bans) return { kind: 'error', why: `unexpected sqlite3 output for ${dbfile}`, evidence: { file: dbfile, command: `sqlite3 -readonly ${dbfile}` } };
   return { kind: 'ok', bans };
+}
+
+// ---------------------------------------------------------------------------
+// The ban history of ONE address (the live view's selected row): every ban
+// the `bans` table remembers of it, newest first, through its index on ip
+// (bans_ip, fail2ban ≥ 0.10): one short read, whatever the table's size.
+
+/** What an address in fail2ban's ban list is made of (IPs, CIDR ranges, a raw host name): nothing that could end a quoted SQL string. */
+const QUERYABLE_ADDRESS = /^[0-9A-Za-z.:/_-]{1,128}$/;
+
+/** The query for `address`, or null when it is not one we put into SQL (sqlite3's CLI binds no parameters). */
+export function addressHistoryQuery(address: string, limit: number): string | null {
+  if (!QUERYABLE_ADDRESS.test(address)) return null;
+  // The set above has no quote; doubling is the belt to those braces.
+  const ip = `'${address.replace(/'/g, "''")}'`;
+  return (
+    `SELECT jail, timeofban, bantime, bancount, data, (SELECT COUNT(*) FROM bans WHERE ip = ${ip}) AS total ` +
+    `FROM bans WHERE ip = ${ip} ORDER BY timeofban DESC LIMIT ${Math.max(1, Math.floor(limit))};`
+  );
+}
+
+/** sqlite3 -json rows of addressHistoryQuery → bans and total; null when the output is not what the query gives. */
+export function parseAddressHistory(stdout: string): { bans: PastBan[]; total: number } | null {
+  if (stdout.trim() === '') return { bans: [], total: 0 };
+  let rows: unknown;
+  try {
+    rows = JSON.parse(stdout);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(rows)) return null;
+  const bans: PastBan[] = [];
+  let total = 0;
+  for (const row of rows) {
+    const r = (row ?? {}) as Record<string, unknown>;
+    if (typeof r.jail !== 'string' || typeof r.timeofban !== 'number' || typeof r.bantime !== 'number' || typeof r.bancount !== 'number' || typeof r.total !== 'number') return null;
+    total = r.total;
+    bans.push({ jail: cleanText(r.jail), timeofban: r.timeofban, bantime: r.bantime, bancount: r.bancount, ...parseBanData(r.data) });
+  }
+  return { bans, total: Math.max(total, bans.length) };
+}
+
+export async function readAddressHistory(host: Host, dbfile: string, address: string, limit: number, signal?: AbortSignal): Promise<AddressHistory> {
+  const query = addressHistoryQuery(address, limit);
+  if (query === null) return { kind: 'error', why: 'not an address hardtop looks up in the database' };
+  const r = await queryDatabase(host, dbfile, query, signal);
+  if (!r.ok) return r.result.kind === 'none' ? { kind: 'none', why: r.result.why } : { kind: 'error', why: r.result.why };
+  const parsed = parseAddressHistory(r.stdout);
+  if (!parsed) return { kind: 'error', why: `unexpected sqlite3 output for ${dbfile}` };
+  return { kind: 'ok', address, ...parsed };
 }

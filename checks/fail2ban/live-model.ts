@@ -8,14 +8,17 @@
 // the render scheduler coalesces again: a flood of log lines costs a few
 // paints a second, never one per line.
 
-import type { Fail2banLive, Fail2banLiveSnapshot, JailLive } from '../../src/core/fail2ban-live';
+import type { AddressHistory, Fail2banLive, Fail2banLiveSnapshot, JailLive } from '../../src/core/fail2ban-live';
 import type { Host } from '../../src/host/host';
-import { readRecentBans } from './db';
+import { readAddressHistory, readRecentBans } from './db';
 import { LiveEvents } from './live-events';
 import { LogFollower } from './live-log';
 import { livePolicy, type LivePolicy } from './live-policy';
 import { loadServerSettings, type ServerSettingsLoad } from './server';
 import { StatusPoller } from './live-status';
+
+/** Past bans of one address shown at most (the newest; the total is counted apart). */
+export const HISTORY_BANS = 20;
 
 export interface OpenLiveOptions {
   policy?: LivePolicy;
@@ -38,6 +41,10 @@ export class Fail2banLiveModel implements Fail2banLive {
   private disposed = false;
   /** Resolves once settings are loaded and the follower and poller are started. */
   ready: Promise<void> = Promise.resolve();
+  /** fail2ban.conf's settings, read once at start (the database path for history()). */
+  private settings: Promise<ServerSettingsLoad> | null = null;
+  /** Aborts history reads still running when the view closes. */
+  private readonly aborter = new AbortController();
 
   constructor(
     private readonly host: Host,
@@ -50,13 +57,15 @@ export class Fail2banLiveModel implements Fail2banLive {
     this.ready = this.begin();
   }
 
+  private loadSettings(): Promise<ServerSettingsLoad> {
+    this.settings ??= loadServerSettings(this.host).catch(
+      (err: unknown): ServerSettingsLoad => ({ kind: 'error', summary: `cannot read fail2ban.conf: ${err instanceof Error ? err.message : String(err)}`, evidence: [] }),
+    );
+    return this.settings;
+  }
+
   private async begin(): Promise<void> {
-    let settings: ServerSettingsLoad;
-    try {
-      settings = await loadServerSettings(this.host);
-    } catch (err) {
-      settings = { kind: 'error', summary: `cannot read fail2ban.conf: ${err instanceof Error ? err.message : String(err)}`, evidence: [] };
-    }
+    const settings = await this.loadSettings();
     if (this.disposed) return;
     // Without a log to watch, nothing says when to ask: ask on a short fixed interval.
     const logged = settings.kind === 'ok' && settings.settings.logtarget.value.startsWith('/');
@@ -122,6 +131,17 @@ export class Fail2banLiveModel implements Fail2banLive {
     this.poller?.refresh();
   }
 
+  async history(address: string): Promise<AddressHistory> {
+    try {
+      const settings = await this.loadSettings();
+      if (this.disposed) return { kind: 'error', why: 'the view was closed' };
+      if (settings.kind === 'error') return { kind: 'error', why: settings.summary };
+      return await readAddressHistory(this.host, settings.settings.dbfile.value, address, HISTORY_BANS, this.aborter.signal);
+    } catch (err) {
+      return { kind: 'error', why: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
   /** Coalesced: at most one notification per notifyMs, the last change never lost. */
   private changed(): void {
     if (this.disposed || this.notifyTimer) return;
@@ -182,6 +202,7 @@ export class Fail2banLiveModel implements Fail2banLive {
 
   dispose(): void {
     this.disposed = true;
+    this.aborter.abort();
     this.follower?.dispose();
     this.poller?.dispose();
     if (this.notifyTimer) clearTimeout(this.notifyTimer);

@@ -74,6 +74,33 @@ export interface Fail2banLiveSnapshot {
   statusAt: number | null;
 }
 
+/**
+ * One past ban of an address as fail2ban's database keeps it (table `bans`,
+ * one row per ban, for dbpurgeage). Every string came from attackers' log
+ * lines: the reader sanitises and cuts it; the screen still escapes tags.
+ */
+export interface PastBan {
+  jail: string;
+  /** Epoch seconds. */
+  timeofban: number;
+  /** Seconds; -1 is permanent. */
+  bantime: number;
+  /** bantime.increment's count of this address's bans (1 without it). */
+  bancount: number;
+  failures: number | null;
+  users: string[];
+  /** The matched log lines fail2ban kept (dbmaxmatches), newest last. */
+  matches: string[];
+}
+
+/** The ban history of one address, across jails; never thrown, always one of these. */
+export type AddressHistory =
+  /** `bans` newest first, at most a few; `total` counts every ban recorded. */
+  | { kind: 'ok'; address: string; bans: PastBan[]; total: number }
+  /** No database to read (disabled, in memory, absent). */
+  | { kind: 'none'; why: string }
+  | { kind: 'error'; why: string };
+
 /** A live source the dashboard opens with the view and disposes with it. */
 export interface Fail2banLive {
   snapshot(): Fail2banLiveSnapshot;
@@ -81,5 +108,11 @@ export interface Fail2banLive {
   onChange(listener: () => void): { dispose(): void };
   /** Ask the server for counters and bans now (after a ban or an unban). */
   refresh(): void;
+  /**
+   * The ban history of one address from fail2ban's sqlite database: one
+   * read-only, time-bounded query (never a lock the server waits on for
+   * long). Ask for the selected address only, never per row. Never rejects.
+   */
+  history(address: string): Promise<AddressHistory>;
   dispose(): void;
 }

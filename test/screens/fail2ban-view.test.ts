@@ -126,6 +126,7 @@ function staticLive(s: Fail2banLiveSnapshot): Fail2banLive & { refreshed: number
     refresh() {
       this.refreshed++;
     },
+    history: async () => ({ kind: 'none', why: 'no database in this test' }),
     dispose() {},
   };
 }
