@@ -14,12 +14,11 @@
 // does not parse, or is for another key, is ignored (and replaced). Reading
 // and writing never throw: the cache only ever saves time.
 
-import { createHash } from 'node:crypto';
-import { DEFAULT_STATE_DIR } from '../../src/fix/state';
-import type { FileStat, Host } from '../../src/host/host';
+import type { Host } from '../../src/host/host';
 import type { RkhConfFile } from '../../src/parse/rkhunter-conf';
+import { inodeOf, readStateRecord, sha256, STATE_CACHE_DIR, writeStateRecord } from '../state-cache';
 
-export const CONFIG_CACHE_DIR = `${DEFAULT_STATE_DIR}/cache`;
+export const CONFIG_CACHE_DIR = STATE_CACHE_DIR;
 export const CONFIG_CACHE_FILE = `${CONFIG_CACHE_DIR}/rkhunter-config-check.json`;
 const SCHEMA = 'hardtop.rkhunter-config-check/1';
 
@@ -33,22 +32,7 @@ export interface ConfigCheckRun {
   staged: boolean;
 }
 
-interface CacheRecord {
-  schema: typeof SCHEMA;
-  key: string;
-  /** When rkhunter -C ran (ISO). */
-  at: string;
-  run: ConfigCheckRun;
-}
-
-/** The inode where the host reports one ('-' where it does not: the other parts still key). */
-function inodeOf(st: FileStat): string {
-  return st.ino === undefined ? '-' : String(st.ino);
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
+// The record (checks/state-cache.ts): { schema, key, at: when rkhunter -C ran (ISO), run }.
 
 /**
  * The key of the current configuration and program; null when something
@@ -90,22 +74,8 @@ function isRun(v: unknown): v is ConfigCheckRun {
 
 /** The remembered run for this key, if it is young enough; null otherwise. Never throws. */
 export async function readCachedRun(host: Host, file: string, key: string, now: Date, maxAgeSeconds: number): Promise<{ run: ConfigCheckRun; at: Date } | null> {
-  let text: string | null;
-  try {
-    text = await host.readText(file);
-  } catch {
-    return null;
-  }
-  if (text === null) return null;
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof v !== 'object' || v === null) return null;
-  const rec = v as Partial<CacheRecord>;
-  if (rec.schema !== SCHEMA || rec.key !== key || typeof rec.at !== 'string' || !isRun(rec.run)) return null;
+  const rec = await readStateRecord(host, file, SCHEMA, key);
+  if (!rec || typeof rec.at !== 'string' || !isRun(rec.run)) return null;
   const at = new Date(rec.at);
   const age = (now.getTime() - at.getTime()) / 1000;
   // A record from the future (clock stepped back) is not trusted either.
@@ -114,13 +84,6 @@ export async function readCachedRun(host: Host, file: string, key: string, now: 
 }
 
 /** Remember a run; false when it could not be written (read-only state dir …). Never throws. */
-export async function writeCachedRun(host: Host, file: string, key: string, run: ConfigCheckRun, now: Date): Promise<boolean> {
-  const rec: CacheRecord = { schema: SCHEMA, key, at: now.toISOString(), run };
-  try {
-    await host.ensurePrivateDir(file.slice(0, file.lastIndexOf('/')));
-    await host.writeAtomic(file, `${JSON.stringify(rec)}\n`, { mode: 0o600 });
-    return true;
-  } catch {
-    return false;
-  }
+export function writeCachedRun(host: Host, file: string, key: string, run: ConfigCheckRun, now: Date): Promise<boolean> {
+  return writeStateRecord(host, file, SCHEMA, key, { at: now.toISOString(), run });
 }

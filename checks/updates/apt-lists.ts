@@ -14,10 +14,11 @@
 // source removed since then still counts here (apt would ignore it).
 
 import type { Evidence } from '../../src/core/types';
-import type { Host } from '../../src/host/host';
+import type { FileStat, Host } from '../../src/host/host';
 import { parseRelease, type AptRelease } from '../../src/parse/apt-release';
 import { PackagesScanner, type IndexedVersion, type ScannedPackages } from '../../src/parse/apt-packages';
 import { readFailure, thrownMessage } from './finding';
+import { listsChanged, listStamp, readRememberedLists, rememberLists, type ListsScanCache, type RememberedList } from './lists-cache';
 
 export const APT_LISTS = '/var/lib/apt/lists';
 
@@ -86,9 +87,13 @@ interface CachedIndex {
   stamp: string;
   versions: IndexedVersion[];
   problem: AptListProblem | null;
+  /** Set for a clean scan of an unchanged file: what lists-cache.ts may remember of it. */
+  remember: RememberedList | null;
 }
 
-// A list is re-read only when it or the set of installed packages changed.
+// A list is re-read only when it or the set of installed packages changed:
+// in memory for the life of this process (the dashboard's refreshes), and in
+// the state dir between runs (lists-cache.ts).
 const indexCache = new WeakMap<Host, Map<string, CachedIndex>>();
 
 function cacheOf(host: Host): Map<string, CachedIndex> {
@@ -217,26 +222,44 @@ async function scanCompressedIndex(host: Host, path: string, compression: string
   return { scanned: scanner.finish() };
 }
 
-async function scanIndex(host: Host, path: string, compression: string | undefined, wanted: ReadonlySet<string>, wantedStamp: string): Promise<CachedIndex> {
+async function scanIndex(
+  host: Host,
+  path: string,
+  st: FileStat,
+  compression: string | undefined,
+  wanted: ReadonlySet<string>,
+  wantedStamp: string,
+  remembered: ReadonlyMap<string, RememberedList> | null,
+): Promise<CachedIndex> {
   const cache = cacheOf(host);
-  const st = await host.stat(path);
-  const stamp = `${st?.mtimeMs ?? 0}:${st?.size ?? 0}:${wantedStamp}`;
+  const fileStamp = listStamp(st);
+  // The inode too: a list renamed into place may keep its size and the server's mtime.
+  const stamp = `${fileStamp}:${wantedStamp}`;
   const cached = cache.get(path);
   if (cached && cached.stamp === stamp) return cached;
 
   let entry: CachedIndex;
+  const known = remembered?.get(path);
+  if (known && known.stamp === fileStamp) {
+    entry = { stamp, versions: known.versions, problem: null, remember: known };
+    cache.set(path, entry);
+    return entry;
+  }
   try {
     let read: { scanned: ScannedPackages } | { problem: AptListProblem };
     read = compression ? await scanCompressedIndex(host, path, compression, wanted) : await scanPlainIndex(host, path, wanted);
-    if ('problem' in read) entry = { stamp, versions: [], problem: read.problem };
+    if ('problem' in read) entry = { stamp, versions: [], problem: read.problem, remember: null };
     else {
       const scanned = read.scanned;
       const first = scanned.errors[0];
       const problem = first ? { summary: `malformed ${path}:${first.line}: ${first.message}`, evidence: [{ file: path, line: first.line }] } : null;
-      entry = { stamp, versions: scanned.versions, problem };
+      // Remembered only if the file is still the one stat'ed before the scan (not replaced meanwhile).
+      const after = problem ? null : await host.stat(path);
+      const remember = after && listStamp(after) === fileStamp ? { stamp: fileStamp, versions: scanned.versions } : null;
+      entry = { stamp, versions: scanned.versions, problem, remember };
     }
   } catch (err) {
-    entry = { stamp, versions: [], problem: { summary: `cannot read ${path}: ${thrownMessage(err)}`, evidence: [{ file: path }] } };
+    entry = { stamp, versions: [], problem: { summary: `cannot read ${path}: ${thrownMessage(err)}`, evidence: [{ file: path }] }, remember: null };
   }
   cache.set(path, entry);
   return entry;
@@ -247,11 +270,17 @@ async function scanIndex(host: Host, path: string, compression: string | undefin
  * `wanted` packages (the installed ones). `wantedStamp` identifies that set
  * (the dpkg status stamp) for the cache. A list that cannot be read is a
  * problem, and its versions are left out.
+ *
+ * With `persist` (the live system only: see pending.ts), clean scans are also
+ * remembered in the state dir and reused by the next run while the list, the
+ * dpkg status and the wanted set are unchanged (lists-cache.ts).
  */
-export async function loadAptLists(host: Host, wanted: ReadonlySet<string>, wantedStamp: string): Promise<LoadedAptLists | null> {
+export async function loadAptLists(host: Host, wanted: ReadonlySet<string>, wantedStamp: string, persist: ListsScanCache | null = null): Promise<LoadedAptLists | null> {
   const names = await host.list(APT_LISTS);
   if (names === null) return null;
   const problems: AptListProblem[] = [];
+  const remembered = persist ? await readRememberedLists(host, persist) : null;
+  const scannedNow = new Map<string, RememberedList>();
 
   const releases: ReleaseRef[] = [];
   const indexes = new Map<string, { name: string; compression?: string }>();
@@ -297,8 +326,9 @@ export async function loadAptLists(host: Host, wanted: ReadonlySet<string>, want
       mtimeMs,
     };
     sources.push(source);
-    const scanned = await scanIndex(host, path, compression, wanted, wantedStamp);
+    const scanned = await scanIndex(host, path, st, compression, wanted, wantedStamp, remembered);
     if (scanned.problem) problems.push(scanned.problem);
+    if (scanned.remember) scannedNow.set(path, scanned.remember);
     for (const v of scanned.versions) {
       const list = versions.get(v.name);
       const available = { ...v, source };
@@ -306,5 +336,6 @@ export async function loadAptLists(host: Host, wanted: ReadonlySet<string>, want
       else versions.set(v.name, [available]);
     }
   }
+  if (persist && listsChanged(remembered, scannedNow)) await rememberLists(host, persist, scannedNow);
   return { sources, versions, problems };
 }

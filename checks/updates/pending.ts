@@ -14,6 +14,7 @@ import { loadAptConf } from './apt-config';
 import { APT_LISTS, loadAptLists, type AptListSource, type AvailableVersion } from './apt-lists';
 import { DPKG_STATUS, readDpkgStatus } from './dpkg';
 import { readFailure, thrownMessage } from './finding';
+import { LISTS_CACHE_FILE, listsScanKey, type ListsScanCache } from './lists-cache';
 import { updatesPolicy } from './policy';
 
 export const APT_PREFERENCES = '/etc/apt/preferences';
@@ -106,7 +107,8 @@ function subjectOf(p: DpkgPackage, native: string): string {
 }
 
 // The two pending checks run side by side: they share one computation while it
-// is in flight (the list scans themselves are cached in apt-lists.ts).
+// is in flight (the list scans themselves are cached in apt-lists.ts and, between
+// runs, in lists-cache.ts).
 const inFlight = new WeakMap<Host, Promise<PendingReading>>();
 
 export function readPendingUpdates(host: Host): Promise<PendingReading> {
@@ -120,6 +122,16 @@ export function readPendingUpdates(host: Host): Promise<PendingReading> {
   return reading;
 }
 
+/**
+ * Where the lists' scan is remembered between runs (lists-cache.ts): the live
+ * system's state dir only; under --root a check writes nothing into the tree.
+ */
+async function listsCacheFor(host: Host, wanted: ReadonlySet<string>): Promise<ListsScanCache | null> {
+  if (host.root !== '/') return null;
+  const key = await listsScanKey(host, wanted);
+  return key ? { file: LISTS_CACHE_FILE, key } : null;
+}
+
 async function computePending(host: Host): Promise<PendingReading> {
   const status = await readDpkgStatus(host);
   if (status.kind === 'no-dpkg') return status;
@@ -131,7 +143,8 @@ async function computePending(host: Host): Promise<PendingReading> {
 
   const installed = installedPackages(status.parsed.packages);
   const native = nativeArchitecture(installed);
-  const lists = await loadAptLists(host, new Set(installed.map((p) => p.name)), status.stamp);
+  const wanted = new Set(installed.map((p) => p.name));
+  const lists = await loadAptLists(host, wanted, status.stamp, await listsCacheFor(host, wanted));
   if (lists === null || lists.sources.length === 0) {
     return {
       kind: 'no-lists',
