@@ -191,7 +191,15 @@ export async function planEnableJails(host: Host, ctx: RunContext): Promise<Plan
 
   // First, so it is the line the admin reads: the one way this fix can lock them out.
   const self = adminAddressWarning(host, after);
-  if (self) plan.warnings.unshift(self);
+  if (self) {
+    plan.warnings.unshift(self);
+    // Not known to be exempt (a session outside ignoreip, or an unknown address:
+    // sudo's env_reset drops SSH_CONNECTION): the reload may ban the admin, and
+    // an iptables REJECT freezes the open session too. Applied only with the
+    // automatic revert, then: unconfirmed, the files come back and fail2ban
+    // reloads without these jails, which lifts their bans.
+    plan.risk = 'lockout-risk';
+  }
 
   const reload = await reloadStep(host, ctx.signal);
   plan.commands = reload.commands;

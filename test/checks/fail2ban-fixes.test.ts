@@ -183,7 +183,7 @@ test('enable-jails on a journald-only Debian 12: backend = systemd, policy value
 
   const plan = await enableJails.plan(host, ctx);
   t.true(plan.guard?.ok, plan.guard?.reason);
-  t.is(plan.risk, 'disruptive');
+  t.is(plan.risk, 'lockout-risk', 'no SSH_CONNECTION: the admin\'s address is unknown, so the apply comes with the automatic revert');
   t.deepEqual(plan.edits.map((e) => [e.path, e.before, e.mode]), [[LOCAL, null, 0o644]]);
   t.is(
     plan.edits[0].after,
@@ -346,6 +346,7 @@ test('enable-jails warns FIRST when the admin\'s SSH address is not in ignoreip 
   const after = await enableJails.plan(ssh, ctx);
   t.true(after.guard?.ok, after.guard?.reason);
   t.false(after.warnings.some((w) => /YOUR ADDRESS|SSH/.test(w)), after.warnings.join('\n'));
+  t.is(after.risk, 'disruptive', 'the admin\'s address is ignored: no lockout risk, no commit-confirmed');
   t.true((await applyPlan(ssh, after)).ok);
   t.deepEqual([...dumpedIgnoreips(root)].map(([jail, ips]) => [jail, ips.includes('203.0.113.7')]), [
     ['sshd', true],
@@ -359,6 +360,7 @@ test('enable-jails: the admin\'s address warning names only the jails that do no
   const partial = await enableJails.plan(hostOf(root, false, SSH_FROM('203.0.113.7')), ctx);
   t.true(partial.guard?.ok, partial.guard?.reason);
   t.regex(partial.warnings[0], /^YOUR ADDRESS 203\.0\.113\.7 \(this SSH session\) is not in ignoreip of \[recidive\]: .*\(\[recidive\] bans for 1w\)/);
+  t.is(partial.risk, 'lockout-risk', 'one jail could ban the admin: applied only with the automatic revert');
   write(root, '/etc/fail2ban/jail.local', '[DEFAULT]\nignoreip = 127.0.0.1/8 203.0.113.0/24\n');
   const covered = await enableJails.plan(hostOf(root, false, SSH_FROM('203.0.113.7')), ctx);
   t.false(covered.warnings.some((w) => /YOUR ADDRESS|SSH/.test(w)), covered.warnings.join('\n'));
