@@ -535,7 +535,7 @@ export class Dashboard {
     this.busy = true;
     this.say(`planning ${fixId}…`);
     try {
-      const preview = await this.opts.actions.preview(fixId, args);
+      const preview = await this.opts.actions.preview(fixId, args).catch((err: unknown) => ({ error: `${fixId}: ${err instanceof Error ? err.message : String(err)}` }));
       if ('error' in preview) this.say(preview.error);
       else {
         this.flash = null; // the preview's own key bar must show, not "planning…"
@@ -556,7 +556,8 @@ export class Dashboard {
     const params = this.opts.actions.paramsOf?.(this.overlay.fixId) ?? [];
     if (params.length === 0) return this.say(`${this.overlay.fixId} takes no values`);
     const { fixId, args } = this.overlay;
-    // Values the finding itself chose (which key, which unit) stay; the rest are asked.
+    // Every value is asked again, prefilled with the current one (the finding's
+    // choice too: Enter keeps it); the new values are previewed before any y.
     this.overlay = { kind: 'params', fixId, args: { ...args }, missing: [...params], input: args[params[0].name] ?? '', error: null };
   }
 
@@ -636,7 +637,9 @@ export class Dashboard {
   }
 
   private say(text: string, color?: string): void {
-    this.flash = { text: color && this.opts.color ? `{${color}-fg}${escapeTags(text)}{/${color}-fg}` : escapeTags(text), until: Date.now() + 4000 };
+    // Flash text often quotes the system (an error message, a file name): sanitised like everything shown.
+    const clean = escapeTags(sanitizeText(text));
+    this.flash = { text: color && this.opts.color ? `{${color}-fg}${clean}{/${color}-fg}` : clean, until: Date.now() + 4000 };
     this.render.request();
   }
 
