@@ -173,7 +173,8 @@ export function historyPaneHeight(height: number): number {
 const MATCHES_PER_BAN = 2;
 
 function banTime(b: PastBan): string {
-  return new Date(b.timeofban * 1000).toISOString().replace(/\.\d+Z$/, 'Z').replace('T', ' ');
+  const d = new Date(b.timeofban * 1000);
+  return Number.isNaN(d.getTime()) ? `time ${String(b.timeofban)}?` : d.toISOString().replace(/\.\d+Z$/, 'Z').replace('T', ' ');
 }
 
 function banHead(b: PastBan): string {

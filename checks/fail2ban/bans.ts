@@ -21,7 +21,8 @@ const MATCHES_SHOWN = 3;
  * so the detail answers "who is this and what did they try" without sqlite.
  */
 export function offenderItem(b: OffenderBan, dbfile: string): Item {
-  const when = new Date(b.timeofban * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+  const date = new Date(b.timeofban * 1000);
+  const when = Number.isNaN(date.getTime()) ? `time ${String(b.timeofban)}?` : date.toISOString().replace(/\.\d+Z$/, 'Z');
   const length = b.bantime < 0 ? 'permanently' : `for ${formatSeconds(b.bantime)}`;
   const failures = b.failures === null ? '' : `, ${b.failures} failure${b.failures === 1 ? '' : 's'}`;
   const users = b.users.length ? `; users tried: ${b.users.join(', ')}` : '';

@@ -13,6 +13,16 @@ import { thrownMessage } from '../updates/finding';
 import { fail2banPolicy } from './policy';
 import { directRealPath } from './server';
 
+
+function isFiniteNumber(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+/** Seconds since the epoch that a Date can hold (±8.64e12 s): a damaged row must not crash the screen that formats it. */
+function isBanTime(v: unknown): v is number {
+  return isFiniteNumber(v) && Math.abs(v) <= 8.64e12;
+}
+
 export interface BanCount {
   key: string;
   bans: number;
@@ -217,7 +227,7 @@ export function parseOffenderBans(stdout: string): OffenderBan[] | null {
   const out: OffenderBan[] = [];
   for (const row of rows) {
     const r = row as Record<string, unknown>;
-    if (typeof r.ip !== 'string' || typeof r.jail !== 'string' || typeof r.timeofban !== 'number' || typeof r.bantime !== 'number' || typeof r.bancount !== 'number') return null;
+    if (typeof r.ip !== 'string' || typeof r.jail !== 'string' || !isBanTime(r.timeofban) || !isFiniteNumber(r.bantime) || !isFiniteNumber(r.bancount)) return null;
     out.push({ ip: cleanText(r.ip), jail: cleanText(r.jail), timeofban: r.timeofban, bantime: r.bantime, bancount: r.bancount, ...parseBanData(r.data) });
   }
   return out;
@@ -266,7 +276,7 @@ export function parseAddressHistory(stdout: string): { bans: PastBan[]; total: n
   let total = 0;
   for (const row of rows) {
     const r = (row ?? {}) as Record<string, unknown>;
-    if (typeof r.jail !== 'string' || typeof r.timeofban !== 'number' || typeof r.bantime !== 'number' || typeof r.bancount !== 'number' || typeof r.total !== 'number') return null;
+    if (typeof r.jail !== 'string' || !isBanTime(r.timeofban) || !isFiniteNumber(r.bantime) || !isFiniteNumber(r.bancount) || !isFiniteNumber(r.total)) return null;
     total = r.total;
     bans.push({ jail: cleanText(r.jail), timeofban: r.timeofban, bantime: r.bantime, bancount: r.bancount, ...parseBanData(r.data) });
   }

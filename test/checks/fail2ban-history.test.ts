@@ -20,6 +20,8 @@ test('addressHistoryQuery: only address characters reach SQL; parseAddressHistor
   t.deepEqual(parseAddressHistory(''), { bans: [], total: 0 });
   t.is(parseAddressHistory('not json'), null);
   t.is(parseAddressHistory('[{"jail":"sshd"}]'), null);
+  t.is(parseAddressHistory('[{"jail":"sshd","timeofban":1e15,"bantime":600,"bancount":1,"data":null,"total":1}]'), null, 'a ban time no Date can hold is refused');
+  t.is(parseAddressHistory('[{"jail":"sshd","timeofban":5,"bantime":1e999,"bancount":1,"data":null,"total":1}]'), null, 'not finite');
   const one = parseAddressHistory(JSON.stringify([{ jail: 'sshd', timeofban: 5, bantime: 60, bancount: 1, data: '{"failures":3,"users":["root"],"matches":["\\u001b[2Jx"]}', total: 7 }]));
   t.deepEqual(one, { bans: [{ jail: 'sshd', timeofban: 5, bantime: 60, bancount: 1, failures: 3, users: ['root'], matches: ['x'] }], total: 7 });
 });

@@ -193,3 +193,9 @@ test('the view reads the history of the row the cursor rests on only: none while
   await sleep(HISTORY_DEBOUNCE_MS * 2);
   t.is(calls.length, 2);
 });
+
+test('a ban time a Date cannot hold never crashes the pane (it is drawn inside the render timer)', (t) => {
+  const state: AddressHistory = { kind: 'ok', address: '192.0.2.7', total: 1, bans: [ban({ timeofban: 1e15 })] };
+  const lines = historyPaneLines({ address: state.address, state }, 100, 8, false);
+  t.true(lines.some((l) => l.includes('time 1000000000000000?')), lines.join('\n'));
+});
