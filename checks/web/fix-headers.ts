@@ -24,7 +24,11 @@
 // gets the shared snippet's include (one place to change them later);
 // otherwise the missing/failing headers are written into it as add_header
 // lines (the snippet cannot carry per-level values, and including it next to
-// a passing line would send the header twice). The preview names every line
+// a passing line would send the header twice). For the same reason, such a
+// level that already includes the snippet loses that include (written in its
+// own block; reached through another include, the plan is refused): a warn-band
+// HSTS with preload must become the policy's max-age WITH preload, sent once,
+// not the snippet's plain max-age first. The preview names every line
 // kept, removed and written.
 // Everywhere: Public-Key-Pins(-Report-Only) lines are removed (a stale pin
 // can lock clients out) and X-XSS-Protection lines other than "0" (the
@@ -35,7 +39,7 @@
 
 import type { FileEdit, Fix, Plan, RunContext } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
-import { NGINX_CONF_PREFIX, type NginxDirective } from '../../src/parse/nginx-conf';
+import { NGINX_CONF_PREFIX, parseNginxConf, resolveConfPath, type NginxDirective } from '../../src/parse/nginx-conf';
 import { insertAtBlockStart, removeStatement, statement, walkDirectives } from '../../src/parse/nginx-edit';
 import { listSome, thrownMessage } from '../tls/finding';
 import { EditSet, finishNginxPlan, loadNginxForFix } from '../tls/nginx-fix';
@@ -109,6 +113,19 @@ type HeaderPlan =
 /** A level's own add_header lines (the snippet's excluded: hardtop rewrites it), in order. */
 function ownLines(level: NginxDirective, snippet: string): NginxDirective[] {
   return (level.block ?? []).filter((d) => isAddHeader(d) && d.file !== snippet && !harmful(d));
+}
+
+/**
+ * The `include` statements of the snippet written directly in a level's block,
+ * from its file's own text (the loaded tree has includes spliced away). One
+ * reached through another included file is not among them.
+ */
+function snippetIncludes(text: string, level: NginxDirective, snippet: string): NginxDirective[] {
+  let raw: NginxDirective | undefined;
+  walkDirectives(parseNginxConf(text, level.file).directives, (d) => {
+    if (!raw && d.block && d.name === level.name && d.start === level.start) raw = d;
+  });
+  return (raw?.block ?? []).filter((d) => d.name === 'include' && d.args.length === 1 && resolveConfPath(d.args[0]) === snippet);
 }
 
 function asHeaders(lines: NginxDirective[]): Headers {
@@ -204,7 +221,7 @@ async function planHeaders(host: Host, plan: Plan): Promise<Plan> {
     // The shared snippet only where it changes nothing the admin set well: no passing line of
     // theirs at this level, and every value to write is the policy's (nothing inherited or carried over).
     const policyValues = new Map(webPolicy.headersFix.headers);
-    const snippetFits = includesSnippet(t) || (plans.every((p) => p.kind !== 'keep') && writes.every((w) => policyValues.get(w.name) === w.value));
+    const snippetFits = plans.every((p) => p.kind !== 'keep') && writes.every((w) => policyValues.get(w.name) === w.value);
     if (snippetFits) {
       snippetUsed = true;
       if (!includesSnippet(t)) {
@@ -212,8 +229,19 @@ async function planHeaders(host: Host, plan: Plan): Promise<Plan> {
         where.push(label);
       }
       for (const w of writes) for (const d of w.failing) removeLine(d, `it fails ${JUDGED[w.name.toLowerCase()]?.check ?? 'its check'}; the snippet sets it here`);
-      for (const p of plans) if (p.kind === 'keep' && includesSnippet(t)) notes.push(`${p.line.file}:${p.line.line}: ${p.line.args[0]} is also in ${snippet}, included at the same level: browsers use the first`);
       continue;
+    }
+    if (includesSnippet(t)) {
+      // The snippet cannot stay here: nginx would send its header AND the admin's (or the
+      // carried-over) one, and browsers use the first — the snippet's plain max-age, without
+      // includeSubDomains/preload. So the include goes, and this level gets its headers written out.
+      const includes = snippetIncludes(loaded.texts.get(t.file) ?? '', t, snippet);
+      if (includes.length === 0) throw new Error(`${label} gets ${snippet} through another include: hardtop cannot take it out without changing what that file gives other blocks; remove it there, then run the fix again`);
+      for (const d of includes) {
+        edits.add(t.file, removeStatement(loaded.texts.get(t.file) ?? '', d));
+        notes.push(`${d.file}:${d.line}: include ${d.args[0]} removed (this level keeps or needs values of its own: with the snippet too, nginx would send each header twice)`);
+      }
+      if (writes.length === 0) continue;
     }
     // This level keeps lines of the admin's: the missing or failing headers are written into it directly.
     const lines = writes.map((w) => statement('add_header', [w.name, w.value, 'always']));

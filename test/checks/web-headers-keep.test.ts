@@ -22,6 +22,7 @@ import { applyPlan } from '../../src/fix/engine';
 import { validateOnStagedCopy } from '../../src/fix/validate';
 import { undoChange } from '../../src/cli/fix-command';
 import { fixes as webFixes, makeWebChecks } from '../../checks/web/index';
+import { snippetText } from '../../checks/web/fix-headers';
 import { httpGet } from '../../src/host/http-probe';
 import { freePort, httpTempPaths, makeLiveRoot, realProber, startNginx, type LiveRoot } from '../helpers/nginx';
 import { createTestCa } from '../helpers/test-ca';
@@ -216,4 +217,101 @@ test.serial('an HSTS value built from a variable is never overwritten: hardtop c
   t.is((after.match(/Strict-Transport-Security/g) ?? []).length, 2, "the server's own line, and /app's copy of it");
   t.true(after.includes("      add_header Strict-Transport-Security '$hsts' always;\n"), '/app inherits nothing: it gets the same variable (nginx expands it in quotes too)');
   t.true(plan.warnings.some((w) => /\$hsts" kept \(nothing hardtop can judge here/.test(w)), plan.warnings.join('\n'));
+});
+
+// A level that already includes hardtop's snippet AND has an HSTS line of the
+// admin's in the warn band (half a year, with includeSubDomains and preload):
+// the snippet's plain max-age must not take over (dropping the flags), and
+// nginx must not send two HSTS headers (the snippet's and the admin's). The
+// include goes from that level and its headers are written there explicitly.
+// Its own nginx (another temp sysroot) on 127.0.0.1: applied, checked on the
+// wire, then undone.
+const WARN_HSTS = 'max-age=15768000; includeSubDomains; preload';
+
+test.serial('a warn-band HSTS at a level that includes the snippet: exactly one HSTS header on the wire, flags kept; undo', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hardtop-web-keep-snip-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const ca = createTestCa(path.join(dir, 'ca'));
+  const live = makeLiveRoot(dir, ca.rootPem);
+  fs.mkdirSync(path.join(live.prefix, 'snippets'));
+  fs.writeFileSync(path.join(live.prefix, 'snippets/hardtop-security-headers.conf'), snippetText());
+  const issued = ca.issue({ name: 'snip', sans: ['snip.test'], key: 'ec256' });
+  fs.writeFileSync(path.join(live.prefix, 'certs/snip.pem'), issued.certPem + ca.intermediatePem);
+  fs.writeFileSync(path.join(live.prefix, 'certs/snip.key'), issued.keyPem, { mode: 0o600 });
+  const port = await freePort();
+  const conf = `events {}
+http {
+  ${httpTempPaths(live.runDir)}
+
+  server {
+    listen 127.0.0.1:${port} ssl;
+    server_name snip.test;
+    ssl_certificate certs/snip.pem;
+    ssl_certificate_key certs/snip.key;
+    include snippets/hardtop-security-headers.conf;
+    add_header Strict-Transport-Security "${WARN_HSTS}" always;
+    location / { return 200 "root\\n"; }
+  }
+}
+`;
+  fs.writeFileSync(path.join(live.prefix, 'nginx.conf'), conf);
+  const nginx = await startNginx(t, { prefix: live.prefix, runDir: live.runDir, ports: [port] });
+  fs.mkdirSync(live.real('/run'), { recursive: true });
+  fs.writeFileSync(live.real('/run/nginx.pid'), `${nginx.pid}\n`);
+  const host = () => createLocalHost({ root: live.root, network: true });
+  const hstsOnWire = async () => {
+    const r = await httpGet({ address: '127.0.0.1', port, servername: 'snip.test', tls: true, path: '/' }, { network: true, timeoutMs: 3000 });
+    if (r.outcome !== 'response') throw new Error(JSON.stringify(r));
+    return r.headers;
+  };
+  const hstsValues = (h: Array<[string, string]>) => h.filter(([n]) => n.toLowerCase() === 'strict-transport-security').map(([, v]) => v);
+  t.deepEqual(hstsValues(await hstsOnWire()), ['max-age=63072000', WARN_HSTS], 'before: the snippet\'s and the admin\'s');
+
+  const plan = await headersFix().plan(host(), now());
+  t.is(plan.guard, undefined, plan.guard?.reason);
+  t.deepEqual(plan.edits.map((e) => e.path), ['/etc/nginx/nginx.conf'], 'the shared snippet is left as it is');
+  const after = plan.edits[0].after;
+  t.false(after.includes('include snippets/hardtop-security-headers.conf;'), after);
+  t.true(after.includes("add_header Strict-Transport-Security 'max-age=63072000; includeSubDomains; preload' always;"), after);
+  t.false(after.includes(WARN_HSTS), 'the warn-band line is replaced');
+  t.true(plan.warnings.some((w) => /include snippets\/hardtop-security-headers\.conf removed/.test(w)), plan.warnings.join('\n'));
+
+  const files = snapshot(live.prefix);
+  const outcome = await applyPlan(host(), plan, {
+    stateDir: '/var/lib/hardtop',
+    async verify() {
+      const f = await webChecks.find((c) => c.id === 'web.hsts')!.run(host(), now());
+      return { ok: f.status === 'pass', summary: f.summary };
+    },
+  });
+  t.true(outcome.ok, JSON.stringify(outcome));
+  if (!outcome.ok) return;
+  const h = await hstsOnWire();
+  t.deepEqual(hstsValues(h), ['max-age=63072000; includeSubDomains; preload'], 'exactly one HSTS header, the admin\'s flags kept');
+  const once = (name: string) => h.filter(([n]) => n.toLowerCase() === name).map(([, v]) => v);
+  t.deepEqual(once('x-content-type-options'), ['nosniff']);
+  t.deepEqual(once('x-frame-options'), ['SAMEORIGIN']);
+  t.deepEqual(once('referrer-policy'), ['strict-origin-when-cross-origin']);
+
+  const undone = await undoChange(host(), outcome.journalId);
+  t.true(undone.ok, undone.message);
+  const restored = snapshot(live.prefix);
+  for (const [p, bytes] of files) t.true(restored.get(p)?.equals(bytes), `${p} restored byte for byte`);
+  t.deepEqual(hstsValues(await hstsOnWire()), ['max-age=63072000', WARN_HSTS], 'undone and reloaded');
+});
+
+test.serial('the snippet reached through another include, at a level that needs its own HSTS: refused, nothing weakened', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hardtop-web-keep-nested-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.cpSync(site.live.root, dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'etc/nginx/snippets/hardtop-security-headers.conf'), snippetText());
+  fs.writeFileSync(path.join(dir, 'etc/nginx/snippets/common.conf'), 'include snippets/hardtop-security-headers.conf;\n');
+  const conf = site.conf.replace(
+    `    add_header Strict-Transport-Security "${STRONG_HSTS}" always;\n`,
+    `    include snippets/common.conf;\n    add_header Strict-Transport-Security "${WARN_HSTS}" always;\n`,
+  );
+  fs.writeFileSync(path.join(dir, 'etc/nginx/nginx.conf'), conf);
+  const plan = await headersFix().plan(createLocalHost({ root: dir, network: false }), now());
+  t.regex(plan.guard?.reason ?? '', /gets \/etc\/nginx\/snippets\/hardtop-security-headers\.conf through another include/);
+  t.deepEqual(plan.edits, []);
 });
