@@ -5,7 +5,8 @@
 // "::1", a typo or 0.0.0.0/0 without a word):
 // - the address must be an IPv4/IPv6 address or CIDR range;
 // - a ban never covers loopback, the whole address space, or the address the
-//   admin's own SSH session comes from (SSH_CONNECTION);
+//   admin's own SSH session comes from (SSH_CONNECTION, ours or, as sudo
+//   drops it, an ancestor process's: Host.sshConnection);
 // - the server must answer and have the jail; a ban of an address already
 //   banned, or an unban of one that is not, is refused as "nothing to do".
 //
@@ -63,7 +64,8 @@ export async function planBanChange(host: Host, ctx: RunContext, action: BanActi
   if (!/^[\w.:-]+$/.test(target.jail)) return refused(action, target, `${JSON.stringify(target.jail)} is not a jail name`);
   const warnings: string[] = [];
   if (action === 'ban') {
-    const why = banRefusal(net, host.env('SSH_CONNECTION'));
+    // Ours, or (sudo's env_reset drops it) the nearest ancestor process's.
+    const why = banRefusal(net, (await host.sshConnection())?.value);
     if (why) return refused(action, target, why);
     const widest = net.family === 4 ? fail2banPolicy.thresholds.widestIgnoreipPrefixV4 : fail2banPolicy.thresholds.widestIgnoreipPrefixV6;
     if (net.prefix < widest) warnings.push(`${formatIpNet(net)} is wider than /${widest}: every address in it is banned`);

@@ -14,8 +14,8 @@
 // - The admin's other lines in hardtop.local stay as they are.
 // - Validated with fail2ban's own configuration test on a staged copy
 //   (fix-common.ts), then reloaded when the server runs.
-// - The admin's own SSH address (SSH_CONNECTION, as fail2ban.self-protect
-//   reads it) not exempt in a jail this enables: the FIRST warning of the
+// - The admin's own SSH address (SSH_CONNECTION, ours or an ancestor's as
+//   fail2ban.self-protect reads it) not exempt in a jail this enables: the FIRST warning of the
 //   plan says so and names fail2ban.ignore. On reload fail2ban reads the
 //   last findtime of log back, so the admin's own recent failures can ban
 //   them at once (recidive: every port, a week). The address is not added to
@@ -100,10 +100,12 @@ function firewallChange(cfg: MergedConfig, jail: string, lc: LintContext): { cha
  * The warning about the admin's own address for the jails this enables, read
  * on the configuration as it will be (`after`); null when it is exempt in all.
  */
-function adminAddressWarning(host: Host, after: MergedConfig): string | null {
+async function adminAddressWarning(host: Host, after: MergedConfig): Promise<string | null> {
   const jails = P.enableJails.jails.map((j) => j.name);
   const names = jails.map((j) => `[${j}]`).join(' and ');
-  const conn = host.env('SSH_CONNECTION');
+  // Ours, or (sudo's env_reset drops it) the nearest ancestor process's.
+  const session = await host.sshConnection();
+  const conn = session?.value;
   if (!conn) return `not in an SSH session (no SSH_CONNECTION): hardtop cannot tell which address you manage this server from, so it cannot check that ${names} will not ban you; make sure that address is in ignoreip (fix fail2ban.ignore) before you connect from it`;
   const admin = sshClientAddress(conn);
   if (!admin) return `SSH_CONNECTION does not start with an IP address (${JSON.stringify(conn.slice(0, 60))}): cannot check that ${names} will not ban you; make sure your address is in ignoreip (fix fail2ban.ignore)`;
@@ -114,7 +116,7 @@ function adminAddressWarning(host: Host, after: MergedConfig): string | null {
     const b = timeSetting(after, j, 'bantime', P.serverDefaults.bantimeSeconds);
     return `[${j}] ${b.kind === 'bad' ? 'bans' : `bans for ${formatSeconds(b.value)}`}`;
   });
-  return `YOUR ADDRESS ${address} (this SSH session) is not in ignoreip of ${open.map((j) => `[${j}]`).join(' and ')}: on reload fail2ban reads back the last findtime of log, so your own recent failed logins can ban you at once (${bantimes.join(', ')}). Run fix fail2ban.ignore --arg address=${address} (or your VPN/office range) FIRST`;
+  return `YOUR ADDRESS ${address} (${session?.from === 'ancestor' ? 'from the SSH session of an ancestor process' : 'this SSH session'}) is not in ignoreip of ${open.map((j) => `[${j}]`).join(' and ')}: on reload fail2ban reads back the last findtime of log, so your own recent failed logins can ban you at once (${bantimes.join(', ')}). Run fix fail2ban.ignore --arg address=${address} (or your VPN/office range) FIRST`;
 }
 
 export async function planEnableJails(host: Host, ctx: RunContext): Promise<Plan> {
@@ -190,11 +192,11 @@ export async function planEnableJails(host: Host, ctx: RunContext): Promise<Plan
   }
 
   // First, so it is the line the admin reads: the one way this fix can lock them out.
-  const self = adminAddressWarning(host, after);
+  const self = await adminAddressWarning(host, after);
   if (self) {
     plan.warnings.unshift(self);
     // Not known to be exempt (a session outside ignoreip, or an unknown address:
-    // sudo's env_reset drops SSH_CONNECTION): the reload may ban the admin, and
+    // no SSH_CONNECTION here nor in an ancestor): the reload may ban the admin, and
     // an iptables REJECT freezes the open session too. Applied only with the
     // automatic revert, then: unconfirmed, the files come back and fail2ban
     // reloads without these jails, which lifts their bans.

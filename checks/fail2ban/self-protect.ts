@@ -1,5 +1,5 @@
 // fail2ban.self-protect: the address the admin's own SSH session comes from
-// (SSH_CONNECTION) must not be banned, nor be a failure or two away from a
+// (SSH_CONNECTION, ours or, as sudo drops it, an ancestor process's) must not be banned, nor be a failure or two away from a
 // ban, in any active jail (fail); when no jail exempts it (ignoreip, or
 // ignoreself for the machine's own loopback address) the admin is one typo
 // streak away from locking themselves out (warn). One item per jail.
@@ -109,7 +109,9 @@ export const fail2banSelfProtect: Check = guardedCheck({
   interval: 30,
   timeoutMs: 30000,
   async run(host, ctx) {
-    const conn = host.env('SSH_CONNECTION');
+    // Ours, or (sudo's env_reset drops it) the nearest ancestor process's.
+    const session = await host.sshConnection();
+    const conn = session?.value;
     if (!conn) return finding(fail2banSelfProtect, 'skip', 'not in an SSH session (no SSH_CONNECTION): no address of yours to protect');
     const admin = sshClientAddress(conn);
     if (!admin) return finding(fail2banSelfProtect, 'skip', `SSH_CONNECTION does not start with an IP address (${JSON.stringify(conn.slice(0, 60))})`);
@@ -147,7 +149,7 @@ export const fail2banSelfProtect: Check = guardedCheck({
     if (status === 'pass') summary = `your address ${adminText} is exempt in every active jail (${listSome(items.map((i) => i.subject), 6)})`;
     else if (status === 'warn') summary = `your address ${adminText} is not in ignoreip of ${listSome(worstItems.map((i) => `[${i.subject}]`), 4)}: add it (or your VPN range) so a typo streak cannot lock you out`;
     else summary = listSome(worstItems.map((i) => `[${i.subject}] ${i.summary}`), 2);
-    const evidence: Evidence[] = [{ text: `SSH_CONNECTION client ${adminText}` }, ...worstItems.flatMap((i) => i.evidence).slice(0, 8)];
+    const evidence: Evidence[] = [{ text: `SSH_CONNECTION client ${adminText}${session?.from === 'ancestor' ? ` (from the SSH session of an ancestor process, pid ${session.pid}: sudo dropped SSH_CONNECTION)` : ''}` }, ...worstItems.flatMap((i) => i.evidence).slice(0, 8)];
     if (state.settings.kind === 'ok' && liveArgs && 'why' in liveArgs.log) evidence.push({ ...settingEvidence('logtarget', state.settings.settings.logtarget), text: liveArgs.log.why });
     const f = finding(fail2banSelfProtect, status, summary, evidence);
     f.items = items;

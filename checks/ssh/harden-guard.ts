@@ -28,7 +28,6 @@
 
 import type { Host } from '../../src/host/host';
 import type { RunContext } from '../../src/core/types';
-import { currentSession } from '../../src/fix/confirm-session';
 import { hardenPolicy } from './harden-policy';
 import { groupsOf, parseGroup, parsePasswd, type PasswdAccount } from '../../src/parse/passwd';
 import { allowedBySshd, hasLoginShell, usableKeys, type Account } from './harden-accounts';
@@ -40,13 +39,13 @@ export interface AdminIdentity {
   name: string | null;
   /** How it was found: "loginuid 1000", "SUDO_USER", "LOGNAME". */
   via: string;
-  /** SSH_CONNECTION of this process (null: not over SSH, or sudo dropped it). */
+  /** SSH_CONNECTION of this process or, as sudo drops it, of an ancestor (null: not over SSH). */
   sshConnection: string | null;
 }
 
 export async function identifyAdmin(host: Host, accounts: readonly Account[]): Promise<AdminIdentity> {
   // Our SSH_CONNECTION, or (sudo drops it) the nearest ancestor's: the same rule commit-confirmed uses.
-  const sshConnection = (await currentSession(host)).sshConnection;
+  const sshConnection = (await host.sshConnection())?.value ?? null;
   const r = await host.read('/proc/self/loginuid', { maxBytes: 64 }).catch(() => null);
   if (r?.ok && /^\d+$/.test(r.text.trim())) {
     const uid = Number(r.text.trim());

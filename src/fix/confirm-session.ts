@@ -4,7 +4,8 @@
 //
 // - SSH_CONNECTION from our environment; when sudo dropped it (its default
 //   env_reset does), from the nearest ancestor process that has it: the
-//   `sudo` process itself still carries the caller's environment.
+//   `sudo` process itself still carries the caller's environment
+//   (Host.sshConnection does the walk, on the live root only).
 // - /proc/self/sessionid: the kernel's audit session, one per login (set by
 //   pam_loginuid), inherited through sudo, su and tmux: a second sudo in the
 //   same SSH login has the same one.
@@ -18,7 +19,6 @@ import type { Host } from '../host/host';
 import type { SessionId } from './confirm-record';
 
 const UNSET = '4294967295';
-const MAX_ANCESTORS = 12;
 
 async function readSmall(host: Host, path: string): Promise<string | null> {
   try {
@@ -29,39 +29,14 @@ async function readSmall(host: Host, path: string): Promise<string | null> {
   }
 }
 
-/** The parent pid from /proc/PID/stat ("pid (comm) state ppid …"; comm may hold spaces and parens). */
-export function ppidFromStat(stat: string): number | null {
-  const close = stat.lastIndexOf(')');
-  if (close < 0) return null;
-  const fields = stat.slice(close + 2).split(' ');
-  const ppid = Number(fields[1]);
-  return Number.isInteger(ppid) && ppid > 0 ? ppid : null;
-}
-
-export function envFromEnviron(environ: string, name: string): string | null {
-  for (const entry of environ.split('\0')) if (entry.startsWith(`${name}=`)) return entry.slice(name.length + 1);
-  return null;
-}
-
-async function sshConnection(host: Host): Promise<string | null> {
-  const own = host.env('SSH_CONNECTION')?.trim();
-  if (own) return own;
-  let stat = await readSmall(host, '/proc/self/stat');
-  for (let i = 0; stat !== null && i < MAX_ANCESTORS; i++) {
-    const ppid = ppidFromStat(stat);
-    if (ppid === null || ppid === 1) return null;
-    const environ = await readSmall(host, `/proc/${ppid}/environ`);
-    const found = environ === null ? null : envFromEnviron(environ, 'SSH_CONNECTION')?.trim();
-    if (found) return found;
-    stat = await readSmall(host, `/proc/${ppid}/stat`);
-  }
-  return null;
-}
+// The pure /proc helpers moved to the Host (src/host/ssh-connection.ts); re-exported for old callers.
+export { envFromEnviron, ppidFromStat } from '../host/ssh-connection';
 
 export async function currentSession(host: Host): Promise<SessionId> {
   const sid = (await readSmall(host, '/proc/self/sessionid'))?.trim() ?? null;
   return {
-    sshConnection: await sshConnection(host),
+    // Ours, or the nearest trusted ancestor's (Host.sshConnection: live root only).
+    sshConnection: (await host.sshConnection())?.value ?? null,
     sessionId: sid && sid !== UNSET && /^\d+$/.test(sid) ? sid : null,
     user: host.env('SUDO_USER')?.trim() || host.user,
   };

@@ -128,7 +128,7 @@ async function applyFromBackup(
   } catch (err) {
     return notApplied('backup', `cannot inspect ${stateDir}/backups: ${oneLine(errorText(err))}; nothing was changed`);
   }
-  const who = { at: now.toISOString(), user: host.user, sshConnection: host.env('SSH_CONNECTION') ?? null };
+  const who = { at: now.toISOString(), user: host.user, sshConnection: (await host.sshConnection())?.value ?? null };
   // Only reloads are worth re-running after an undo; an install is not.
   const commandArgv = plan.commands.filter((c) => c.reload).map((c) => [...c.argv]);
   const undoArgv = (plan.undoCommands ?? []).map((c) => [...c.argv]);

@@ -183,7 +183,7 @@ async function undoTarget(host: Host, stateDir: string, target: UndoTarget, warn
     id: newJournalId(host.now()),
     at: host.now().toISOString(),
     user: host.user,
-    sshConnection: host.env('SSH_CONNECTION') ?? null,
+    sshConnection: (await host.sshConnection())?.value ?? null,
     action: 'undo',
     of: target.id,
     files: [],

@@ -9,6 +9,9 @@ import type {
   TlsHandshakeResult,
   TlsOffer,
 } from './probe-types';
+import type { SshConnection } from './ssh-connection';
+
+export type { SshConnection } from './ssh-connection';
 
 // The Host port: the only door from hardtop to the machine.
 // Every path given to a Host method is a *host path* ("/etc/ssh/sshd_config"):
@@ -210,6 +213,14 @@ export interface Host {
   httpGet(target: HttpTarget, opts?: Omit<HttpGetOptions, 'network'>): Promise<HttpGetResult>;
 
   env(name: string): string | undefined;
+  /**
+   * Where the admin's SSH session comes from: our own SSH_CONNECTION when set;
+   * otherwise (sudo's env_reset drops it) the nearest ancestor process's, read
+   * from /proc/PID/environ of ancestors owned by root or by our login uid, on
+   * the live root only (never under --root). Only a value shaped
+   * "ADDR PORT ADDR PORT" is returned; null when there is none.
+   */
+  sshConnection(): Promise<SshConnection | null>;
   now(): Date;
   facts(): Promise<{ hostname: string; os: string; kernel: string; uptimeSeconds: number | null }>;
 }

@@ -17,6 +17,7 @@
 //   staging          temp trees for validating configs, fenced to the state dir
 //   file-watch       debounced (with a max wait) change notification
 //   host-facts       hostname, OS, kernel, uptime
+//   ssh-session      the admin's SSH_CONNECTION, from an ancestor when sudo dropped ours
 
 import * as childProcess from 'node:child_process';
 import * as fs from 'node:fs';
@@ -52,6 +53,8 @@ import { StagingArea } from './staging';
 import { findTrustedProgram, type ProgramLookup } from './trusted-program';
 import { spawnDetached } from './spawn-detached';
 import { readFrom } from './tail';
+import type { SshConnection } from './ssh-connection';
+import { sshConnectionOf } from './ssh-session';
 
 export interface LocalHostOptions {
   /** Real directory playing "/" (--root). Default "/". */
@@ -60,6 +63,12 @@ export interface LocalHostOptions {
   network?: boolean;
   /** Host path of hardtop's state directory. Default /var/lib/hardtop. */
   stateDir?: string;
+  /**
+   * Test seam: the whole environment env() and sshConnection() see, instead of
+   * process.env. Given, it also turns off sshConnection()'s ancestor walk, so
+   * a test does not depend on how (or over which SSH login) it is run.
+   */
+  env?: Readonly<Record<string, string>>;
 }
 
 export const DEFAULT_STATE_DIR = '/var/lib/hardtop';
@@ -95,10 +104,12 @@ class LocalHost implements Host {
   private readonly staging: StagingArea;
   /** Positive lookups only: a program installed by a fix must be found on the next run. */
   private readonly programs = new Map<string, Promise<ProgramLookup>>();
+  private readonly envOverride: Readonly<Record<string, string>> | undefined;
 
   constructor(opts: LocalHostOptions) {
     this.root = normaliseRoot(opts.root);
     this.network = opts.network ?? true;
+    this.envOverride = opts.env;
     this.isRoot = process.geteuid!() === 0;
     this.user = loginName();
     this.resolver = createResolver(this.root);
@@ -296,7 +307,16 @@ class LocalHost implements Host {
   // --- the rest ------------------------------------------------------------
 
   env(name: string): string | undefined {
+    if (this.envOverride) return Object.prototype.hasOwnProperty.call(this.envOverride, name) ? this.envOverride[name] : undefined;
     return process.env[name];
+  }
+
+  async sshConnection(): Promise<SshConnection | null> {
+    // Our processes are live only on the live root: under --root hardtop looks
+    // at no running process (the rule reboot.stale-services follows), and an
+    // injected environment is the whole truth for a test.
+    const walkAncestors = this.root === '/' && this.envOverride === undefined;
+    return sshConnectionOf(this.env('SSH_CONNECTION'), walkAncestors);
   }
 
   now(): Date {

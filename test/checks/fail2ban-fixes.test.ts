@@ -11,6 +11,7 @@ import { fail2banRecidive } from '../../checks/fail2ban/recidive';
 import { fail2banSshdJail } from '../../checks/fail2ban/sshd-jail';
 import { fail2banPolicyCheck } from '../../checks/fail2ban/jail-policy';
 import { enableJails } from '../../checks/fail2ban/fix-enable-jails';
+import { planBanChange } from '../../checks/fail2ban/ban-fixes';
 import { ignoreFix } from '../../checks/fail2ban/fix-ignore';
 import { installFail2ban } from '../../checks/fail2ban/fix-install';
 import { fixes } from '../../checks/fail2ban/fixes';
@@ -34,14 +35,8 @@ const LOCAL = '/etc/fail2ban/jail.d/hardtop.local';
  * SSH_CONNECTION, and the test must not depend on how it is run.
  */
 function hostOf(root: string, network = false, env: Record<string, string> = {}): Host {
-  const host = createLocalHost({ root, network });
-  return new Proxy(host, {
-    get(target, prop) {
-      if (prop === 'env') return (name: string) => env[name];
-      const value = Reflect.get(target, prop, target) as unknown;
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  // The env map is the whole environment: no SSH_CONNECTION of the test's own session leaks in (nor an ancestor's).
+  return createLocalHost({ root, network, env });
 }
 
 /** A sysroot host that claims to be the live system (root "/"): for plans that differ there. Never applied. */
@@ -366,8 +361,12 @@ test('enable-jails: the admin\'s address warning names only the jails that do no
   t.false(covered.warnings.some((w) => /YOUR ADDRESS|SSH/.test(w)), covered.warnings.join('\n'));
   const ipv6 = await enableJails.plan(hostOf(root, false, { SSH_CONNECTION: '2001:db8::5 5555 2001:db8::1 22' }), ctx);
   t.regex(ipv6.warnings[0], /^YOUR ADDRESS 2001:db8::5 \(this SSH session\) is not in ignoreip of \[sshd\] and \[recidive\]/);
-  const odd = await enableJails.plan(hostOf(root, false, { SSH_CONNECTION: 'garbage' }), ctx);
-  t.is(odd.warnings[0], 'SSH_CONNECTION does not start with an IP address ("garbage"): cannot check that [sshd] and [recidive] will not ban you; make sure your address is in ignoreip (fix fail2ban.ignore)');
+  // Shaped like "ADDR PORT ADDR PORT" but not an address: said so.
+  const odd = await enableJails.plan(hostOf(root, false, { SSH_CONNECTION: '999.0.0.1 5555 192.0.2.1 22' }), ctx);
+  t.is(odd.warnings[0], 'SSH_CONNECTION does not start with an IP address ("999.0.0.1 5555 192.0.2.1 22"): cannot check that [sshd] and [recidive] will not ban you; make sure your address is in ignoreip (fix fail2ban.ignore)');
+  // Not even that shape: Host.sshConnection does not return it, so no session is known.
+  const garbage = await enableJails.plan(hostOf(root, false, { SSH_CONNECTION: 'garbage' }), ctx);
+  t.regex(garbage.warnings[0], /^not in an SSH session \(no SSH_CONNECTION\): hardtop cannot tell which address/);
   const local = await enableJails.plan(hostOf(root), ctx);
   t.regex(local.warnings[0], /^not in an SSH session \(no SSH_CONNECTION\): hardtop cannot tell which address/);
 });
@@ -501,4 +500,27 @@ test('ignore: wide= may be left out (checkFixArgs accepts it), and then a wide r
   const plan = await ignoreFix.plan(hostOf(root), ctx, { address: '10.0.0.0/8' });
   t.false(plan.guard?.ok ?? true);
   t.regex(plan.guard?.reason ?? '', /wider than \/16/);
+});
+
+/** The host as under `sudo hardtop`: our own SSH_CONNECTION is gone, an ancestor process (pid 4242) has it. */
+function viaAncestor(host: Host, value: string): Host {
+  return new Proxy(host, {
+    get(target, prop) {
+      if (prop === 'sshConnection') return async () => ({ value, from: 'ancestor', pid: 4242 });
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+test('sudo dropped SSH_CONNECTION: enable-jails still warns about the address found in an ancestor, and a ban of it is refused', async (t) => {
+  const root = copyRoot(t, 'f2b-journald');
+  const host = viaAncestor(hostOf(root), '203.0.113.7 5555 192.0.2.1 22');
+  const plan = await enableJails.plan(host, ctx);
+  t.true(plan.guard?.ok, plan.guard?.reason);
+  t.regex(plan.warnings[0], /^YOUR ADDRESS 203\.0\.113\.7 \(from the SSH session of an ancestor process\) is not in ignoreip of \[sshd\] and \[recidive\]/);
+  t.is(plan.risk, 'lockout-risk');
+  // The own-address refusal comes before any question to the server (none runs here).
+  const ban = await planBanChange(host, ctx, 'ban', { jail: 'sshd', address: '203.0.113.0/24' });
+  t.deepEqual(ban.guard, { ok: false, reason: '203.0.113.0/24 covers 203.0.113.7, the address your SSH session comes from: you would lock yourself out' });
 });

@@ -35,14 +35,8 @@ test.after.always(async () => {
 });
 
 function hostWith(root: string, env: Record<string, string> = {}): Host {
-  const base = createLocalHost({ root, network: false });
-  return new Proxy(base, {
-    get(target, prop) {
-      if (prop === 'env') return (name: string) => env[name];
-      const v = Reflect.get(target, prop, target) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
+  // The env map is the whole environment: no SSH_CONNECTION of the test's own session leaks in (nor an ancestor's).
+  return createLocalHost({ root, network: false, env });
 }
 
 async function run(check: Check, env: Record<string, string> = {}, root = server.root): Promise<Finding> {

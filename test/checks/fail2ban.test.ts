@@ -30,14 +30,8 @@ const ctx: RunContext = { now: new Date('2026-11-28T20:14:00'), network: false, 
 
 /** A sysroot's host, with the environment the check sees (SSH_CONNECTION …). */
 function hostFor(root: string, env: Record<string, string> = {}): Host {
-  const base = createLocalHost({ root: path.isAbsolute(root) ? root : path.join(ROOTS, root), network: false });
-  return new Proxy(base, {
-    get(target, prop) {
-      if (prop === 'env') return (name: string) => env[name];
-      const v = Reflect.get(target, prop, target) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
+  // The env map is the whole environment: no SSH_CONNECTION of the test's own session leaks in (nor an ancestor's).
+  return createLocalHost({ root: path.isAbsolute(root) ? root : path.join(ROOTS, root), network: false, env });
 }
 
 async function run(check: Check, root: string, env: Record<string, string> = {}): Promise<Finding> {
@@ -219,6 +213,20 @@ test('self-protect: no SSH session or no address is a skip; loopback admin with 
   const outside = await run(fail2banSelfProtect, 'f2b-hardened', { SSH_CONNECTION: '2001:db8:1235::5 40000 2001:db8::1 22' });
   t.is(outside.status, 'warn');
   t.is(outside.items?.length, 4);
+});
+
+test('self-protect under sudo: the address comes from an ancestor process\'s SSH session, and the evidence says so', async (t) => {
+  const base = hostFor('f2b-hardened');
+  const host = new Proxy(base, {
+    get(target, prop) {
+      if (prop === 'sshConnection') return async () => ({ value: '2001:db8:1235::5 40000 2001:db8::1 22', from: 'ancestor', pid: 4242 });
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  const f = await fail2banSelfProtect.run(host, ctx);
+  t.is(f.status, 'warn');
+  t.is(f.evidence[0].text, 'SSH_CONNECTION client 2001:db8:1235::5 (from the SSH session of an ancestor process, pid 4242: sudo dropped SSH_CONNECTION)');
 });
 
 test('web-jails: info, not skip, when no web server is installed', async (t) => {

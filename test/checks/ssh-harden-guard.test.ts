@@ -33,14 +33,8 @@ function newKey(t: { teardown(fn: () => void): void }, type = 'ed25519'): string
 }
 
 function hostWith(root: string, env: Record<string, string>): Host {
-  const host = createLocalHost({ root, network: false });
-  return new Proxy(host, {
-    get(target, prop) {
-      if (prop === 'env') return (name: string) => env[name];
-      const value = Reflect.get(target, prop, target) as unknown;
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  // The env map is the whole environment: no SSH_CONNECTION of the test's own session leaks in (nor an ancestor's).
+  return createLocalHost({ root, network: false, env });
 }
 
 const OVER_SSH = { SSH_CONNECTION: '192.0.2.7 50000 192.0.2.1 22' };

@@ -29,15 +29,9 @@ const ctx = { now: new Date('2026-11-28T12:00:00Z'), network: false, signal: new
 const withSshd = canRunRealSshd ? test.serial : test.serial.skip;
 
 function hostAs(root: string, user: string): Host {
-  const host = createLocalHost({ root, network: false });
   const env: Record<string, string> = { SSH_CONNECTION: '127.0.0.1 40001 127.0.0.1 22', SUDO_USER: user };
-  return new Proxy(host, {
-    get(target, prop) {
-      if (prop === 'env') return (name: string) => env[name];
-      const value = Reflect.get(target, prop, target) as unknown;
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  // The env map is the whole environment: no SSH_CONNECTION of the test's own session leaks in (nor an ancestor's).
+  return createLocalHost({ root, network: false, env });
 }
 
 async function passwordAuth(host: Host): Promise<Finding> {

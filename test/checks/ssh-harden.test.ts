@@ -30,15 +30,9 @@ const alice: RootUser = { name: 'alice', uid: 1000, gid: 1000, keys: [ALICE_KEY]
 
 function hostOf(root: string): Host {
   // The admin: alice over SSH (as `sudo -E` would leave it), so the guard has someone to name.
-  const host = createLocalHost({ root, network: false });
   const env: Record<string, string> = { SSH_CONNECTION: '192.0.2.7 50000 192.0.2.1 22', SUDO_USER: 'alice' };
-  return new Proxy(host, {
-    get(target, prop) {
-      if (prop === 'env') return (name: string) => env[name];
-      const value = Reflect.get(target, prop, target) as unknown;
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  // The env map is the whole environment: no SSH_CONNECTION of the test's own session leaks in (nor an ancestor's).
+  return createLocalHost({ root, network: false, env });
 }
 
 function read(root: string, p: string): string | null {

@@ -22,15 +22,9 @@ const isRoot = process.getuid?.() === 0;
 const asRoot = isRoot && fs.existsSync('/usr/sbin/sshd') && fs.existsSync('/usr/bin/ssh') ? test : test.skip;
 
 function asAlice(root: string): Host {
-  const host = createLocalHost({ root, network: false });
   const env: Record<string, string> = { SSH_CONNECTION: '192.0.2.7 50000 192.0.2.1 22', SUDO_USER: 'alice' };
-  return new Proxy(host, {
-    get(target, prop) {
-      if (prop === 'env') return (name: string) => env[name];
-      const value = Reflect.get(target, prop, target) as unknown;
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  // The env map is the whole environment: no SSH_CONNECTION of the test's own session leaks in (nor an ancestor's).
+  return createLocalHost({ root, network: false, env });
 }
 
 test('staleConfigReason: a changed, a new and a vanished file are each named; the same files are not', (t) => {

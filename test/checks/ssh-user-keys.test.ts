@@ -21,14 +21,8 @@ const withSshd = canRunRealSshd && fs.existsSync('/usr/sbin/runuser') ? test.ser
 const ctx = { now: new Date('2026-11-28T12:00:00Z'), network: false, signal: new AbortController().signal };
 
 function hostOf(root: string, env: Record<string, string> = {}): Host {
-  const host = createLocalHost({ root, network: false });
-  return new Proxy(host, {
-    get(target, prop) {
-      if (prop === 'env') return (name: string) => env[name];
-      const value = Reflect.get(target, prop, target) as unknown;
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  // The env map is the whole environment: no SSH_CONNECTION of the test's own session leaks in (nor an ancestor's).
+  return createLocalHost({ root, network: false, env });
 }
 
 interface Account {

@@ -63,14 +63,8 @@ fs.writeFileSync(${JSON.stringify(seen)}, JSON.stringify({ args: process.argv.sl
     seen,
     real: (p) => path.join(root, p),
     host: (env = {}) => {
-      const host = createLocalHost({ root, network: false });
-      return new Proxy(host, {
-        get(target, prop) {
-          if (prop === 'env') return (name: string) => env[name];
-          const value = Reflect.get(target, prop, target) as unknown;
-          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-        },
-      });
+      // The env map is the whole environment: no SSH_CONNECTION of the test's own session leaks in (nor an ancestor's).
+      return createLocalHost({ root, network: false, env });
     },
   };
 }
