@@ -112,7 +112,10 @@ asRoot('changed files triaged with dpkg: possible tampering is red on the panel 
   await tui.waitForText(/REFUSED: rkhunter has no --root/);
   tui.key('escape');
   await tui.waitForText('cancelled: nothing changed');
+  // Wait for the detail view to close before q: an Esc and a q arriving in one
+  // read are parsed as Alt-q (the terminal's own ambiguity), and q is lost.
   tui.key('escape');
+  await tui.waitForNoText('rkhunter — detail');
   tui.press('q');
   t.is((await tui.exited).exitCode, 0);
 });

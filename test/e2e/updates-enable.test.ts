@@ -155,7 +155,9 @@ test.serial('N security updates pending on the panel; Enter on the row lists eve
   // Every item, not only the five the summary names: the sixth (held) one too.
   await tui.waitForText('✖ sudo: sudo 1.9.13p3-1+deb12u1 → 1.9.13p3-1+deb12u2 (held)', 60_000);
   for (const name of ['curl', 'libgcrypt20', 'libssl3', 'nginx', 'openssl']) t.regex(tui.screenText(), new RegExp(`✖ ${name}: ${name} \\S+ → \\S+`), name);
+  // Wait for the detail view to close before q: an Esc and a q in one read are parsed as Alt-q.
   tui.key('escape');
+  await tui.waitForNoText('Updates — detail');
   tui.press('q');
   t.is((await tui.exited).exitCode, 0);
   t.is(tui.stderr(), '');
