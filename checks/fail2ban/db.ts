@@ -14,6 +14,17 @@ import { fail2banPolicy } from './policy';
 import { directRealPath } from './server';
 
 
+/** sqlite3 -json's rows; no rows print nothing at all. null: not what sqlite3 prints. */
+function jsonRows(stdout: string): unknown[] | null {
+  if (stdout.trim() === '') return [];
+  try {
+    const rows: unknown = JSON.parse(stdout);
+    return Array.isArray(rows) ? rows : null;
+  } catch {
+    return null;
+  }
+}
+
 function isFiniteNumber(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
 }
@@ -50,14 +61,8 @@ export function banHistoryQuery(top: number): string {
 
 /** sqlite3 -json rows → counts; null when the output is not what the query gives. */
 export function parseBanHistory(stdout: string): { perJail: BanCount[]; topIps: BanCount[] } | null {
-  if (stdout.trim() === '') return { perJail: [], topIps: [] }; // no rows: sqlite3 prints nothing
-  let rows: unknown;
-  try {
-    rows = JSON.parse(stdout);
-  } catch {
-    return null;
-  }
-  if (!Array.isArray(rows)) return null;
+  const rows = jsonRows(stdout);
+  if (rows === null) return null;
   const perJail: BanCount[] = [];
   const topIps: BanCount[] = [];
   for (const row of rows) {
@@ -122,14 +127,8 @@ export function bansPerMinuteQuery(sinceSec: number, maxRows: number): string {
 }
 
 export function parseBansPerMinute(stdout: string): MinuteBans[] | null {
-  if (stdout.trim() === '') return [];
-  let rows: unknown;
-  try {
-    rows = JSON.parse(stdout);
-  } catch {
-    return null;
-  }
-  if (!Array.isArray(rows)) return null;
+  const rows = jsonRows(stdout);
+  if (rows === null) return null;
   const out: MinuteBans[] = [];
   for (const row of rows) {
     const r = row as { jail?: unknown; minute?: unknown; bans?: unknown };
@@ -216,14 +215,8 @@ export function parseBanData(json: unknown): Pick<OffenderBan, 'failures' | 'use
 }
 
 export function parseOffenderBans(stdout: string): OffenderBan[] | null {
-  if (stdout.trim() === '') return [];
-  let rows: unknown;
-  try {
-    rows = JSON.parse(stdout);
-  } catch {
-    return null;
-  }
-  if (!Array.isArray(rows)) return null;
+  const rows = jsonRows(stdout);
+  if (rows === null) return null;
   const out: OffenderBan[] = [];
   for (const row of rows) {
     const r = row as Record<string, unknown>;
@@ -264,14 +257,8 @@ export function addressHistoryQuery(address: string, limit: number): string | nu
 
 /** sqlite3 -json rows of addressHistoryQuery → bans and total; null when the output is not what the query gives. */
 export function parseAddressHistory(stdout: string): { bans: PastBan[]; total: number } | null {
-  if (stdout.trim() === '') return { bans: [], total: 0 };
-  let rows: unknown;
-  try {
-    rows = JSON.parse(stdout);
-  } catch {
-    return null;
-  }
-  if (!Array.isArray(rows)) return null;
+  const rows = jsonRows(stdout);
+  if (rows === null) return null;
   const bans: PastBan[] = [];
   let total = 0;
   for (const row of rows) {

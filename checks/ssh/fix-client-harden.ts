@@ -24,7 +24,7 @@
 // this machine, but outgoing password logins to other servers stop working
 // for users who do not override it.
 
-import type { Fix, FileEdit, Plan, RunContext, Validation } from '../../src/core/types';
+import type { Fix, Plan, RunContext, Validation } from '../../src/core/types';
 import type { Host } from '../../src/host/host';
 import { canonicalSshKey, hostOverrides, loadSshConfig, universalValue, whereApplies, type SshConfig, type SshConfigDirective } from '../../src/parse/ssh-config';
 import { tokenizeSshdLine } from '../../src/parse/sshd-config';
@@ -34,7 +34,7 @@ import { defaultsOf, weakNames } from './client-algorithms';
 import { loadClientState, parseSshG, SSH_CONFIG, userNames, type ClientDefaults, type UserClientConfig } from './client-config';
 import { chooseClientPlacement, computeClientHardenEdit } from './client-harden-edit';
 import { clientDeprecatedEntry, clientPolicy, type WeakListName } from './client-policy';
-import { plainFileProblem } from './fix-harden';
+import { hardenEdits, lineActionWarnings } from './fix-harden';
 import { overlaySource, type Setting } from './harden-edit';
 import { staleConfigReason } from './stage-fresh';
 import { assembleAlgorithms } from './policy';
@@ -263,19 +263,10 @@ export const hardenClient: Fix = {
     if (!edit.ok) return refuse(plan, edit.reason);
     if (edit.texts.size === 0) return refuse(plan, `nothing to change: ${SSH_CONFIG} already follows the policy`);
 
-    const edits: FileEdit[] = [];
-    const originals = new Map(system.files.map((f) => [f.path, f.text]));
-    for (const [path, after] of [...edit.texts].sort(([a], [b]) => (a === placement.path ? -1 : b === placement.path ? 1 : a < b ? -1 : 1))) {
-      const problem = await plainFileProblem(host, path);
-      if (problem) return refuse(plan, problem);
-      edits.push({ path, before: originals.get(path) ?? null, after, mode: 0o644 });
-    }
+    const edits = await hardenEdits(host, edit.texts, new Map(system.files.map((f) => [f.path, f.text])), placement.path);
+    if (typeof edits === 'string') return refuse(plan, edits);
     plan = { ...plan, edits };
-    for (const a of edit.actions) {
-      if (a.kind === 'remove') plan.warnings.push(`${a.file}:${a.line}: "${a.text}" commented out: ${a.why}`);
-      if (a.kind === 'rename') plan.warnings.push(`${a.file}:${a.line}: "${a.text}" renamed to ${a.to} (an old alias)`);
-      if (a.kind === 'disable') plan.warnings.push(`${a.file}:${a.line}: "${a.text}" commented out: ${a.why ?? 'it would win over the new setting (ssh uses the first value)'}`);
-    }
+    plan.warnings.push(...lineActionWarnings(edit.actions, 'ssh'));
     plan.warnings.push(...edit.notes);
 
     // The real client on the edited copy must give every host what was written.

@@ -31,7 +31,7 @@ import { allGlobal, canonicalKey, effectiveDirective, loadSshdConfig, tokenizeSs
 import { emptyPlan, refuse } from '../updates/fix-plan';
 import { thrownMessage } from '../updates/finding';
 import { ALGORITHM_OPTIONS, decideList, hostKeyTypes, supportedNames } from './harden-algorithms';
-import { choosePlacement, computeHardenEdit, overlaySource, type KeptMatchLine, type MatchPolicy, type Setting } from './harden-edit';
+import { choosePlacement, computeHardenEdit, overlaySource, type KeptMatchLine, type LineAction, type MatchPolicy, type Setting } from './harden-edit';
 import { lockoutGuard, type ConfigGetter } from './harden-guard';
 import { hardenPolicy } from './harden-policy';
 import { reloadPlan } from './harden-reload';
@@ -139,6 +139,29 @@ export async function defaultKeyArgs(host: Host, after: SshdConfig): Promise<str
   return args;
 }
 
+/**
+ * The plan's file edits from an edit's new texts, the placement's file first;
+ * a file that is not a plain file stops it (the reason is returned instead).
+ */
+export async function hardenEdits(host: Host, texts: ReadonlyMap<string, string>, originals: ReadonlyMap<string, string>, first: string): Promise<FileEdit[] | string> {
+  const edits: FileEdit[] = [];
+  for (const [path, after] of [...texts].sort(([a], [b]) => (a === first ? -1 : b === first ? 1 : a < b ? -1 : 1))) {
+    const problem = await plainFileProblem(host, path);
+    if (problem) return problem;
+    edits.push({ path, before: originals.get(path) ?? null, after, mode: 0o644 });
+  }
+  return edits;
+}
+
+/** One warning per line the edit comments out or renames; `program` is whose first-value rule it is (ssh or sshd). */
+export function lineActionWarnings(actions: readonly LineAction[], program: 'ssh' | 'sshd'): string[] {
+  return actions.map((a) =>
+    a.kind === 'rename'
+      ? `${a.file}:${a.line}: "${a.text}" renamed to ${a.to} (an old alias)`
+      : `${a.file}:${a.line}: "${a.text}" commented out: ${a.why ?? `it would win over the new setting (${program} uses the first value)`}`,
+  );
+}
+
 export async function plainFileProblem(host: Host, path: string): Promise<string | null> {
   try {
     const st = await host.lstat(path);
@@ -216,19 +239,10 @@ export const hardenServer: Fix = {
       return refuse(plan, left === 0 ? 'nothing to change: the SSH server already follows the policy' : `nothing to change: the global settings follow the policy; ${left} Match-block line${left === 1 ? '' : 's'} left alone (see the warnings)`);
     }
 
-    const edits: FileEdit[] = [];
-    const originals = new Map(parsed.files.map((f) => [f.path, f.text]));
-    for (const [path, after] of [...edit.texts].sort(([a], [b]) => (a === placement.path ? -1 : b === placement.path ? 1 : a < b ? -1 : 1))) {
-      const problem = await plainFileProblem(host, path);
-      if (problem) return refuse(plan, problem);
-      edits.push({ path, before: originals.get(path) ?? null, after, mode: 0o644 });
-    }
+    const edits = await hardenEdits(host, edit.texts, new Map(parsed.files.map((f) => [f.path, f.text])), placement.path);
+    if (typeof edits === 'string') return refuse(plan, edits);
     plan = { ...plan, edits };
-    for (const a of edit.actions) {
-      if (a.kind === 'remove') plan.warnings.push(`${a.file}:${a.line}: "${a.text}" commented out: ${a.why}`);
-      if (a.kind === 'rename') plan.warnings.push(`${a.file}:${a.line}: "${a.text}" renamed to ${a.to} (an old alias)`);
-      if (a.kind === 'disable') plan.warnings.push(`${a.file}:${a.line}: "${a.text}" commented out: ${a.why ?? 'it would win over the new setting (sshd uses the first value)'}`);
-    }
+    plan.warnings.push(...lineActionWarnings(edit.actions, 'sshd'));
     plan.warnings.push(...edit.notes);
     plan.warnings.push(...edit.keptMatch.map((k) => keptMatchWarning(k, matchPolicy)));
     if (edit.keptMatch.length === 0) plan.verifies = [...(hardenServer.verifies ?? []), ...Object.values(CHECK_OF_KEY)];

@@ -21,8 +21,8 @@ import type { Host, ReadResult } from '../../src/host/host';
 import { posix } from 'node:path';
 import { normaliseHostPath } from '../../src/host/host-paths';
 import { APACHE_MAIN_CONF, APACHE_SERVER_ROOT, apacheModel, loadApacheConfig, type ApacheConfig, type ApacheDirective, type ApacheModel } from '../../src/parse/apache-conf';
-import { refuse } from '../updates/fix-plan';
 import { apacheReloadPlan } from './apache-reload';
+import { EditsByFile } from './edits-by-file';
 
 export const APACHE_RECOMMENDED_PROTOCOLS = 'SSLProtocol -all +TLSv1.2 +TLSv1.3';
 
@@ -51,25 +51,9 @@ interface LineEdit {
 }
 
 /** Line edits per file, applied to the exact text read (line endings kept). */
-export class ApacheLineEdits {
-  private readonly byFile = new Map<string, LineEdit[]>();
-
-  add(file: string, edit: LineEdit): void {
-    const list = this.byFile.get(file) ?? [];
-    if (!list.some((e) => e.line === edit.line && e.kind === edit.kind)) list.push(edit);
-    this.byFile.set(file, list);
-  }
-
-  get size(): number {
-    return this.byFile.size;
-  }
-
-  fileEdits(texts: Map<string, string>): FileEdit[] {
-    return [...this.byFile].map(([path, edits]) => {
-      const before = texts.get(path);
-      if (before === undefined) throw new Error(`${path} was not read while loading the configuration`);
-      return { path, before, after: applyLineEdits(before, edits) };
-    });
+export class ApacheLineEdits extends EditsByFile<LineEdit> {
+  constructor() {
+    super((e) => `${e.line}\u0000${e.kind}`, applyLineEdits);
   }
 }
 

@@ -11,6 +11,7 @@ import { applyTextEdits, type TextEdit } from '../../src/parse/nginx-edit';
 import { refuse } from '../updates/fix-plan';
 import { nginxReloadPlan } from './nginx-reload';
 import { nginxValidation } from './nginx-stage';
+import { EditsByFile } from './edits-by-file';
 
 export type LoadedForFix =
   | { ok: true; config: NginxConfig; model: NginxModel; texts: Map<string, string> }
@@ -32,31 +33,10 @@ export async function loadNginxForFix(host: Host): Promise<LoadedForFix> {
   return { ok: true, config, model: nginxModel(config.directives), texts };
 }
 
-/** Text edits, per file. */
-export class EditSet {
-  private readonly byFile = new Map<string, TextEdit[]>();
-  /** Offsets already edited per file: a second edit of one statement is a no-op (shared snippets). */
-  private readonly seen = new Set<string>();
-
-  add(file: string, edit: TextEdit): void {
-    const key = `${file}\u0000${edit.start}\u0000${edit.end}\u0000${edit.text}`;
-    if (this.seen.has(key)) return;
-    this.seen.add(key);
-    const list = this.byFile.get(file) ?? [];
-    list.push(edit);
-    this.byFile.set(file, list);
-  }
-
-  get size(): number {
-    return this.byFile.size;
-  }
-
-  fileEdits(texts: Map<string, string>): FileEdit[] {
-    return [...this.byFile].map(([path, edits]) => {
-      const before = texts.get(path);
-      if (before === undefined) throw new Error(`${path} was not read while loading the configuration`);
-      return { path, before, after: applyTextEdits(before, edits) };
-    });
+/** Text edits (by offset), per file. */
+export class EditSet extends EditsByFile<TextEdit> {
+  constructor() {
+    super((e) => `${e.start}\u0000${e.end}\u0000${e.text}`, applyTextEdits);
   }
 }
 

@@ -5,11 +5,10 @@
 
 import type { Check, Item, RunContext } from '../../src/core/types';
 import { APT_LISTS } from './apt-lists';
-import { DPKG_STATUS } from './dpkg';
 import { detectDnf, noPackageManagerReason } from './dnf';
 import { dnfPendingAll } from './dnf-pending';
 import { finding, guardedCheck, listSome } from './finding';
-import { describeSource, describeUpdate, listsAge, NOT_MODELLED, readPendingUpdates, updateEvidence, type PendingUpdate } from './pending';
+import { describeSource, describeUpdate, listsAge, NOT_MODELLED, PENDING_WATCH, readPendingUpdates, updateEvidence, type PendingUpdate } from './pending';
 import { updatesPolicy } from './policy';
 
 function item(u: PendingUpdate): Item {
@@ -22,7 +21,7 @@ export const pendingAll: Check = guardedCheck({
   area: 'updates',
   title: 'Pending updates',
   severity: 'info',
-  watch: [DPKG_STATUS, APT_LISTS, '/etc/apt/preferences.d', '/var/cache/dnf', '/var/cache/libdnf5', '/var/lib/rpm'],
+  watch: PENDING_WATCH,
   interval: 3600,
   timeoutMs: 120_000,
   async run(host, ctx: RunContext) {

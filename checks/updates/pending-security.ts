@@ -8,8 +8,7 @@ import { finding, guardedCheck, listSome } from './finding';
 import { APT_LISTS } from './apt-lists';
 import { detectDnf, noPackageManagerReason } from './dnf';
 import { dnfPendingSecurity } from './dnf-pending';
-import { DPKG_STATUS } from './dpkg';
-import { describeSource, describeUpdate, listsAge, NOT_MODELLED, readPendingUpdates, updateEvidence, type PendingUpdate } from './pending';
+import { describeSource, describeUpdate, listsAge, NOT_MODELLED, PENDING_WATCH, readPendingUpdates, updateEvidence, type PendingUpdate } from './pending';
 import { updatesPolicy } from './policy';
 
 const POLICY = updatesPolicy.pending;
@@ -27,7 +26,7 @@ export const pendingSecurity: Check = guardedCheck({
   area: 'updates',
   title: 'No security updates are pending',
   severity: 'high',
-  watch: [DPKG_STATUS, APT_LISTS, '/etc/apt/preferences.d', '/var/cache/dnf', '/var/cache/libdnf5', '/var/lib/rpm'],
+  watch: PENDING_WATCH,
   interval: 3600,
   timeoutMs: 120_000,
   async run(host, ctx: RunContext) {

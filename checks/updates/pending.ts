@@ -111,6 +111,9 @@ function subjectOf(p: DpkgPackage, native: string): string {
 // runs, in lists-cache.ts).
 const inFlight = new WeakMap<Host, Promise<PendingReading>>();
 
+/** What both pending-updates checks depend on: the apt lists and dpkg status, or dnf's caches and rpm database. */
+export const PENDING_WATCH: string[] = [DPKG_STATUS, APT_LISTS, '/etc/apt/preferences.d', '/var/cache/dnf', '/var/cache/libdnf5', '/var/lib/rpm'];
+
 export function readPendingUpdates(host: Host): Promise<PendingReading> {
   const running = inFlight.get(host);
   if (running) return running;
