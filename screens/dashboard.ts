@@ -20,6 +20,7 @@ import { resultLines } from './result';
 import { authorizedKeys, rotationReminder } from './ssh-keys-view';
 import { effectiveLines } from './effective-config';
 import type { EffectiveView } from '../checks/ssh/effective-view';
+import { RENEW_FIX_ID } from '../checks/tls/fix-ids';
 import { Fail2banView, type ViewIntent } from './fail2ban-view';
 import { previewLines, type FixPreview } from './preview';
 import { TerminalView } from './terminal';
@@ -444,9 +445,9 @@ export class Dashboard {
   private async previewRenewal(inDetail: boolean): Promise<void> {
     const finding = this.selectedFinding();
     const item = inDetail && this.detailItem !== null ? finding?.items?.[this.detailItem] : undefined;
-    if (item?.fix?.id === RENEW_FIX) return this.previewFix(item.fix.id, item.fix.args);
-    const lineages = (finding?.items ?? []).filter((i) => i.fix?.id === RENEW_FIX);
-    if (lineages.length === 1) return this.previewFix(RENEW_FIX, lineages[0].fix!.args);
+    if (item?.fix?.id === RENEW_FIX_ID) return this.previewFix(item.fix.id, item.fix.args);
+    const lineages = (finding?.items ?? []).filter((i) => i.fix?.id === RENEW_FIX_ID);
+    if (lineages.length === 1) return this.previewFix(RENEW_FIX_ID, lineages[0].fix!.args);
     return this.say(lineages.length > 1 ? 'several certificates: Enter, put the cursor on one, then R' : 'no certbot certificate here: R renews one from the TLS panel (expiry, renewal)');
   }
 
@@ -812,9 +813,6 @@ export class Dashboard {
     box.setContent([...head, ...lines].join('\n'));
   }
 }
-
-/** certbot renew of one lineage (checks/tls/fix-ids.ts RENEW_FIX_ID; a string here: screens import no checks). */
-const RENEW_FIX = 'tls.renew';
 
 /** Longer than any address, time or path a fix takes; keeps a pasted flood out. */
 const MAX_PARAM_LENGTH = 256;
